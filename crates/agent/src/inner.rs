@@ -1,0 +1,165 @@
+//! The inner stage: runs the buildspec's phases INSTALL, PRE_BUILD, BUILD and POST_BUILD with
+//! CodeBuild's semantics, inside the sandbox, and reports a [`Event::PhasesOutcome`].
+//!
+//! Transitions on failure (CodeBuild's, see shared/reference/codebuild.md §2): a failed INSTALL
+//! or PRE_BUILD ends the phases (the build goes on to FINALIZING); a failed BUILD still runs
+//! POST_BUILD with `CODEBUILD_BUILD_SUCCEEDING=0`; a phase's `on-failure` (ABORT or CONTINUE)
+//! overrides that default.
+
+use std::sync::Arc;
+
+use kiln_buildspec::{Buildspec, OnFailure, Phase, Version};
+
+use crate::emit::Emitter;
+use crate::environment;
+use crate::protocol::{Context, Event, Job};
+use crate::shell::{OutputSink, ShellKind, ShellSession};
+
+/// The four command phases in order, with CodeBuild's default for what a failure does.
+const PHASES: [(&str, FailureDefault); 4] = [
+    ("INSTALL", FailureDefault::EndPhases),
+    ("PRE_BUILD", FailureDefault::EndPhases),
+    ("BUILD", FailureDefault::NextPhase),
+    ("POST_BUILD", FailureDefault::NextPhase),
+];
+
+#[derive(Clone, Copy)]
+enum FailureDefault {
+    EndPhases,
+    NextPhase,
+}
+
+/// Runs the phases of `job` (whose `prepared` holds the buildspec) and returns whether the
+/// build is still succeeding.
+pub fn run(job: &Job, emit: &Emitter) -> bool {
+    let Some(prepared) = &job.prepared else {
+        emit.agent("Internal error: the inner stage got no prepared buildspec");
+        emit.emit(&Event::PhasesOutcome { failed: true, aborted: true });
+        return false;
+    };
+    let spec = match kiln_buildspec::parse(&prepared.buildspec_text) {
+        Ok(spec) => spec,
+        Err(e) => {
+            // The outer stage validated it already; this is a safety net.
+            emit.agent(&format!("YAML_FILE_ERROR: {e}"));
+            emit.emit(&Event::PhasesOutcome { failed: true, aborted: true });
+            return false;
+        }
+    };
+    let src_dir = job.build_dir.join("src");
+    let env = environment::initial(job, &spec.env.variables, &src_dir, prepared.resolved_source_version.as_deref());
+    let kind = match spec.env.shell.as_deref() {
+        Some(shell) => ShellKind::from_buildspec(shell).unwrap_or(ShellKind::Sh),
+        None => ShellKind::Sh,
+    };
+    let carry = spec.version != Version::V0_1;
+    let mut session = ShellSession::new(kind, env, src_dir, job.build_dir.join("tmp"), carry);
+    let sink: OutputSink = {
+        let emit = emit.clone();
+        Arc::new(move |line: String| emit.log(line))
+    };
+
+    let mut succeeding = true;
+    let mut aborted = false;
+    for (name, default) in PHASES {
+        let phase = phase_of(&spec, name);
+        emit.phase_start(name);
+        emit.agent(&format!("Entering phase {name}"));
+        let failure = match phase {
+            Some(phase) => run_phase(name, phase, &mut session, &sink, emit, succeeding),
+            None => None,
+        };
+        match failure {
+            None => emit.phase_end(name, "SUCCEEDED", None),
+            Some(context) => {
+                succeeding = false;
+                session.set_exported("CODEBUILD_BUILD_SUCCEEDING", "0");
+                emit.phase_end(name, "FAILED", Some(context));
+                let on_failure = phase.and_then(|p| p.on_failure.clone());
+                let end = match on_failure {
+                    Some(OnFailure::Continue) => false,
+                    Some(OnFailure::Abort) => true,
+                    Some(OnFailure::Retry { .. }) => {
+                        emit.agent("on-failure RETRY is not supported by Kiln yet; treating it as ABORT");
+                        true
+                    }
+                    None => matches!(default, FailureDefault::EndPhases),
+                };
+                if end {
+                    aborted = true;
+                    break;
+                }
+            }
+        }
+    }
+
+    let exported = spec
+        .env
+        .exported_variables
+        .iter()
+        .map(|name| (name.clone(), session.var(name).unwrap_or_default().to_string()))
+        .collect::<Vec<_>>();
+    if !exported.is_empty() {
+        emit.emit(&Event::Exported { variables: exported });
+    }
+    emit.emit(&Event::PhasesOutcome { failed: !succeeding, aborted });
+    succeeding
+}
+
+fn phase_of<'a>(spec: &'a Buildspec, name: &str) -> Option<&'a Phase> {
+    match name {
+        "INSTALL" => spec.phases.install.as_ref(),
+        "PRE_BUILD" => spec.phases.pre_build.as_ref(),
+        "BUILD" => spec.phases.build.as_ref(),
+        "POST_BUILD" => spec.phases.post_build.as_ref(),
+        _ => None,
+    }
+}
+
+/// Runs a phase's `commands` (stopping at the first failure) then its `finally` block.
+/// Returns the failure context, if the phase failed.
+fn run_phase(
+    name: &str,
+    phase: &Phase,
+    session: &mut ShellSession,
+    sink: &OutputSink,
+    emit: &Emitter,
+    succeeding: bool,
+) -> Option<Context> {
+    if !phase.runtime_versions.is_empty() {
+        // What CodeBuild prints on images without managed runtimes.
+        emit.agent("Skipping install of runtimes. Runtime version selection is not supported by this build image.");
+    }
+    if phase.run_as.is_some() {
+        emit.agent(&format!("run-as in phase {name} is not supported by Kiln yet; running as the build user"));
+    }
+    session.set_exported("CODEBUILD_BUILD_SUCCEEDING", if succeeding { "1" } else { "0" });
+    let mut failure = run_commands(&phase.commands, session, sink, emit);
+    if !phase.finally.is_empty() {
+        let finally_failure = run_commands(&phase.finally, session, sink, emit);
+        failure = failure.or(finally_failure);
+    }
+    failure
+}
+
+fn run_commands(commands: &[String], session: &mut ShellSession, sink: &OutputSink, emit: &Emitter) -> Option<Context> {
+    for command in commands {
+        emit.agent(&format!("Running command {command}"));
+        let status = match session.run(command, &[], sink) {
+            Ok(status) => status,
+            Err(e) => {
+                let message = format!("Error while executing command: {command}. Reason: {e}");
+                emit.agent(&message);
+                return Some(Context { status_code: "COMMAND_EXECUTION_ERROR".to_string(), message });
+            }
+        };
+        if status != 0 {
+            emit.agent(&format!("Command did not exit successfully {command} exit status {status}"));
+            return Some(Context {
+                status_code: "COMMAND_EXECUTION_ERROR".to_string(),
+                message: format!("Error while executing command: {command}. Reason: exit status {status}"),
+            });
+        }
+    }
+    None
+}

@@ -1,0 +1,45 @@
+//! The build agent: the program that runs one build, started by the executor as
+//! `kiln agent outer <job.json>`, reporting [`protocol::Event`]s as JSON lines on stdout.
+//!
+//! It has two stages. The outer stage runs with the server user's rights: it prepares the
+//! build directory, fetches the source at the exact version and reads the buildspec. The inner
+//! stage (`kiln agent inner`) runs the buildspec's phases inside the sandbox. Executors that run
+//! builds elsewhere (containers, Kubernetes) start the same agent and read the same events.
+
+pub mod clock;
+pub mod emit;
+mod environment;
+mod inner;
+mod outer;
+pub mod protocol;
+pub mod sandbox;
+pub mod shell;
+
+use emit::Emitter;
+use protocol::Job;
+
+/// `kiln agent outer|inner <job.json>`: returns the process exit code.
+pub fn main(stage: &str, job_file: &std::path::Path) -> i32 {
+    let emit = Emitter::stdout();
+    let job: Job = match std::fs::read(job_file)
+        .map_err(|e| e.to_string())
+        .and_then(|bytes| serde_json::from_slice(&bytes).map_err(|e| e.to_string()))
+    {
+        Ok(job) => job,
+        Err(e) => {
+            eprintln!("kiln agent: cannot read job {}: {e}", job_file.display());
+            return 2;
+        }
+    };
+    match stage {
+        "outer" => outer::run(job, &emit),
+        "inner" => {
+            inner::run(&job, &emit);
+            0
+        }
+        other => {
+            eprintln!("kiln agent: unknown stage {other}");
+            2
+        }
+    }
+}

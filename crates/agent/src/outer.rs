@@ -1,0 +1,229 @@
+//! The outer stage, run by the executor outside any sandbox: PROVISIONING (the build's
+//! directories), DOWNLOAD_SOURCE (git, with the server user's git configuration, so
+//! `url.<base>.insteadOf` works), then the inner stage inside the sandbox, then
+//! UPLOAD_ARTIFACTS and FINALIZING.
+
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Command, Stdio};
+
+use kiln_source::{FetchRequest, GitProvider, SourceError};
+
+use crate::clock::now_ms;
+use crate::emit::Emitter;
+use crate::protocol::{Context, Event, Job, Prepared};
+use crate::sandbox;
+
+/// Runs a whole build; the last event is [`Event::Finished`]. Returns the process exit code.
+pub fn run(mut job: Job, emit: &Emitter) -> i32 {
+    let status = match run_stages(&mut job, emit) {
+        Ok(true) => "SUCCEEDED",
+        Ok(false) | Err(()) => "FAILED",
+    };
+    emit.emit(&Event::Finished { status: status.to_string(), at_ms: now_ms() });
+    0
+}
+
+/// `Ok(succeeded)`; `Err(())` when a phase failed in a way that skips straight to FINALIZING
+/// (FINALIZING has then been run).
+fn run_stages(job: &mut Job, emit: &Emitter) -> Result<bool, ()> {
+    emit.phase_start("PROVISIONING");
+    emit.agent(&format!("Running on Kiln {} ({})", env!("CARGO_PKG_VERSION"), sandbox::describe(job.sandbox)));
+    if let Err(context) = provision(job) {
+        emit.phase_end("PROVISIONING", "FAILED", Some(context));
+        finalize(emit);
+        return Err(());
+    }
+    emit.phase_end("PROVISIONING", "SUCCEEDED", None);
+
+    emit.phase_start("DOWNLOAD_SOURCE");
+    emit.agent("Phase is DOWNLOAD_SOURCE");
+    match download_source(job, emit) {
+        Ok(prepared) => {
+            emit.phase_end("DOWNLOAD_SOURCE", "SUCCEEDED", None);
+            job.prepared = Some(prepared);
+        }
+        Err(context) => {
+            emit.phase_end("DOWNLOAD_SOURCE", "FAILED", Some(context));
+            finalize(emit);
+            return Err(());
+        }
+    }
+
+    let (failed, aborted) = run_inner(job, emit);
+    let mut succeeded = !failed;
+    if !aborted {
+        emit.phase_start("UPLOAD_ARTIFACTS");
+        emit.agent("Entering phase UPLOAD_ARTIFACTS");
+        match upload_artifacts(job) {
+            Ok(()) => emit.phase_end("UPLOAD_ARTIFACTS", "SUCCEEDED", None),
+            Err(context) => {
+                succeeded = false;
+                emit.phase_end("UPLOAD_ARTIFACTS", "FAILED", Some(context));
+            }
+        }
+    }
+    finalize(emit);
+    Ok(succeeded)
+}
+
+fn client_error(message: impl Into<String>) -> Context {
+    Context { status_code: "CLIENT_ERROR".to_string(), message: message.into() }
+}
+
+fn provision(job: &Job) -> Result<(), Context> {
+    for dir in ["src", "tmp", "home"] {
+        let path = job.build_dir.join(dir);
+        std::fs::create_dir_all(&path)
+            .map_err(|e| client_error(format!("cannot create build directory {}: {e}", path.display())))?;
+    }
+    Ok(())
+}
+
+/// Fetches the source and reads the buildspec.
+fn download_source(job: &Job, emit: &Emitter) -> Result<Prepared, Context> {
+    let src_dir = job.build_dir.join("src");
+    let kind = job.source.kind.as_str();
+    let resolved = match kind {
+        "NO_SOURCE" => None,
+        "S3" => return Err(client_error("S3 sources are not supported by this Kiln version yet")),
+        _ => {
+            let provider = GitProvider::from_source_type(kind)
+                .ok_or_else(|| client_error(format!("unsupported source type {kind}")))?;
+            let location = job.source.location.clone().unwrap_or_default();
+            let request = FetchRequest {
+                location,
+                provider,
+                version: job.source.version.clone(),
+                depth: job.source.depth.filter(|d| *d > 0),
+                submodules: job.source.submodules,
+                dest: src_dir.clone(),
+                git_env: Vec::new(),
+            };
+            let mut log = |line: &str| emit.agent(line);
+            let fetched = kiln_source::fetch(&request, &mut log).map_err(|e| source_error_context(&e))?;
+            emit.emit(&Event::SourceResolved { commit: fetched.commit.clone() });
+            Some(fetched.commit)
+        }
+    };
+    emit.agent(&format!("CODEBUILD_SRC_DIR={}", src_dir.display()));
+    let buildspec_text = read_buildspec(job.buildspec.as_deref(), &src_dir, emit)?;
+    match kiln_buildspec::parse(&buildspec_text) {
+        Ok(spec) => {
+            let count = [&spec.phases.install, &spec.phases.pre_build, &spec.phases.build, &spec.phases.post_build]
+                .iter()
+                .filter(|p| p.is_some())
+                .count();
+            emit.agent(&format!("Phases found in YAML: {count}"));
+        }
+        Err(e) => {
+            return Err(Context { status_code: "YAML_FILE_ERROR".to_string(), message: e.to_string() });
+        }
+    }
+    Ok(Prepared { buildspec_text, resolved_source_version: resolved })
+}
+
+fn source_error_context(e: &SourceError) -> Context {
+    client_error(e.to_string())
+}
+
+/// The buildspec: inline YAML, or a file relative to the source directory (`buildspec.yml`
+/// by default).
+fn read_buildspec(setting: Option<&str>, src_dir: &Path, emit: &Emitter) -> Result<String, Context> {
+    let yaml_error = |message: String| Context { status_code: "YAML_FILE_ERROR".to_string(), message };
+    let setting = setting.map(str::trim).filter(|s| !s.is_empty());
+    if let Some(text) = setting
+        && is_inline(text)
+    {
+        emit.agent("YAML location is the buildspec given in the build project or StartBuild request");
+        return Ok(text.to_string());
+    }
+    let relative = setting.unwrap_or("buildspec.yml");
+    if relative.starts_with("arn:") {
+        return Err(yaml_error(format!("buildspec from S3 ({relative}) is not supported by this Kiln version yet")));
+    }
+    let path = src_dir.join(relative);
+    // A buildspec path must stay inside the source directory.
+    if relative.split('/').any(|part| part == "..") {
+        return Err(yaml_error(format!("buildspec path {relative} leaves the source directory")));
+    }
+    emit.agent(&format!("YAML location is {}", path.display()));
+    std::fs::read_to_string(&path).map_err(|e| {
+        if e.kind() == std::io::ErrorKind::NotFound {
+            yaml_error(format!("stat {}: no such file or directory", path.display()))
+        } else {
+            yaml_error(format!("cannot read {}: {e}", path.display()))
+        }
+    })
+}
+
+/// Whether a `buildspec` setting is the YAML itself rather than a path.
+fn is_inline(text: &str) -> bool {
+    text.contains('\n') || text.starts_with("version")
+}
+
+/// Starts the inner stage (sandboxed when asked) and relays its events. Returns
+/// `(failed, aborted)`.
+fn run_inner(job: &Job, emit: &Emitter) -> (bool, bool) {
+    let job_file = job.build_dir.join("tmp").join("inner-job.json");
+    let written = serde_json::to_vec(job).map_err(|e| e.to_string()).and_then(|bytes| {
+        std::fs::write(&job_file, bytes).map_err(|e| format!("cannot write {}: {e}", job_file.display()))
+    });
+    if let Err(e) = written {
+        emit.agent(&format!("Cannot start the build phases: {e}"));
+        return (true, true);
+    }
+    let exe = match std::env::current_exe() {
+        Ok(exe) => exe,
+        Err(e) => {
+            emit.agent(&format!("Cannot start the build phases: cannot find the kiln binary: {e}"));
+            return (true, true);
+        }
+    };
+    let mut command: Command = sandbox::command(job, &exe, &job_file);
+    command.stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::inherit());
+    let mut child = match command.spawn() {
+        Ok(child) => child,
+        Err(e) => {
+            emit.agent(&format!("Cannot start the build phases: {e}"));
+            return (true, true);
+        }
+    };
+    let mut outcome = None;
+    if let Some(stdout) = child.stdout.take() {
+        for line in BufReader::new(stdout).lines() {
+            let Ok(line) = line else { break };
+            match Event::from_line(&line) {
+                Some(Event::PhasesOutcome { failed, aborted }) => outcome = Some((failed, aborted)),
+                Some(_) => emit.raw(&format!("{line}\n")),
+                // Not an event: the inner stage printed something else; keep it as a log line.
+                None => emit.log(line),
+            }
+        }
+    }
+    let status = child.wait();
+    match outcome {
+        Some(outcome) => outcome,
+        None => {
+            let how = match status {
+                Ok(s) => s.to_string(),
+                Err(e) => e.to_string(),
+            };
+            emit.agent(&format!("The build phases ended without reporting an outcome ({how})"));
+            (true, true)
+        }
+    }
+}
+
+fn upload_artifacts(job: &Job) -> Result<(), Context> {
+    match job.artifacts_type.as_deref() {
+        None | Some("NO_ARTIFACTS") => Ok(()),
+        Some(other) => Err(client_error(format!("artifact type {other} is not supported by this Kiln version yet"))),
+    }
+}
+
+fn finalize(emit: &Emitter) {
+    emit.phase_start("FINALIZING");
+    emit.agent("Phase is FINALIZING");
+    emit.phase_end("FINALIZING", "SUCCEEDED", None);
+}

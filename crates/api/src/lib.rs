@@ -1,0 +1,71 @@
+//! The operation layer: one handler per CodeBuild (and CloudWatch Logs) operation, applying
+//! CodeBuild's rules on typed inputs from `kiln-model` and calling the store.
+//!
+//! It knows nothing of HTTP, JSON or CBOR (that is `kiln-wire`), nor of how builds run (that is
+//! `kiln-executor`): starting a build stores it QUEUED and wakes the scheduler through the
+//! [`Scheduler`] trait.
+
+mod builds;
+mod error;
+pub mod lifecycle;
+mod logs;
+mod names;
+mod projects;
+
+use std::sync::Arc;
+
+pub use error::ApiError;
+use kiln_store::Store;
+
+/// Settings the operations need: where Kiln pretends to be.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub region: String,
+    pub account_id: String,
+    /// Builds that may run at once (CodeBuild's account-level concurrency).
+    pub concurrency: usize,
+}
+
+impl Config {
+    pub fn project_arn(&self, name: &str) -> String {
+        format!("arn:aws:codebuild:{}:{}:project/{}", self.region, self.account_id, name)
+    }
+
+    pub fn build_arn(&self, build_id: &str) -> String {
+        format!("arn:aws:codebuild:{}:{}:build/{}", self.region, self.account_id, build_id)
+    }
+}
+
+/// What the operations need from whoever runs builds.
+pub trait Scheduler: Send + Sync + 'static {
+    /// A build was queued (or a slot may have freed): look at the queue.
+    fn wake(&self);
+    /// StopBuild was asked for a running build (the store already records the request).
+    fn stop(&self, build_id: &str);
+}
+
+/// Who is calling: recorded as the build's `initiator`.
+#[derive(Debug, Clone, Default)]
+pub struct Caller {
+    /// The access key id the request was signed with, when there was a signature.
+    pub access_key_id: Option<String>,
+}
+
+/// The operations, over one store and one scheduler.
+#[derive(Clone)]
+pub struct Api {
+    pub store: Arc<dyn Store>,
+    pub scheduler: Arc<dyn Scheduler>,
+    pub config: Config,
+}
+
+impl Api {
+    pub fn new(store: Arc<dyn Store>, scheduler: Arc<dyn Scheduler>, config: Config) -> Self {
+        Api { store, scheduler, config }
+    }
+}
+
+/// Milliseconds since the Unix epoch, now.
+pub fn now_ms() -> i64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or(0)
+}

@@ -1,0 +1,14 @@
+//! Scheduling and running builds on this machine.
+//!
+//! The [`Scheduler`] claims QUEUED builds from the store up to the concurrency limit, expires
+//! builds that waited past their queued timeout, and at start finishes builds that a crash left
+//! running. Each claimed build is run by [`run::run_build`]: it starts the build agent
+//! (`kiln agent outer`) in its own process group, turns the agent's events into phase, log and
+//! status changes in the store, and kills the whole process group on StopBuild or timeout.
+
+mod job;
+mod recorder;
+mod run;
+mod scheduler;
+
+pub use scheduler::{ExecutorConfig, Scheduler};

@@ -1,0 +1,129 @@
+//! Turns the agent's events into changes of the build document and its log, in the store.
+
+use std::sync::Arc;
+
+use kiln_agent::protocol::{Context, Event};
+use kiln_api::lifecycle::{complete, context, end_phase, running_phase, start_phase};
+use kiln_model::codebuild::{Build, BuildPhaseType, ExportedEnvironmentVariable, PhaseContext, StatusType};
+use kiln_store::{BuildState, LogEvent, Store};
+
+/// Log lines are written in batches of at most this many events.
+const LOG_BATCH: usize = 512;
+
+pub struct Recorder {
+    store: Arc<dyn Store>,
+    build_id: String,
+    pending: Vec<LogEvent>,
+    /// The agent reported the build's result.
+    pub finished: bool,
+}
+
+impl Recorder {
+    pub fn new(store: Arc<dyn Store>, build_id: String) -> Self {
+        Recorder { store, build_id, pending: Vec::new(), finished: false }
+    }
+
+    /// Applies one event. Phase and status changes flush the pending log lines first, so that a
+    /// reader who sees a phase change also sees the lines that came before it.
+    pub fn apply(&mut self, event: Event) {
+        match event {
+            Event::Log { at_ms, line } => {
+                self.pending.push(LogEvent {
+                    seq: 0,
+                    timestamp_ms: at_ms,
+                    ingestion_ms: kiln_api::now_ms(),
+                    message: format!("{line}\n"),
+                });
+                if self.pending.len() >= LOG_BATCH {
+                    self.flush_logs();
+                }
+            }
+            Event::PhaseStart { phase, at_ms } => {
+                let Ok(phase) = phase.parse::<BuildPhaseType>() else { return };
+                self.change(|b| {
+                    if running_phase(b).is_some() {
+                        end_phase(b, StatusType::Succeeded, None, at_ms);
+                    }
+                    start_phase(b, phase, at_ms);
+                });
+            }
+            Event::PhaseEnd { phase: _, status, contexts, at_ms } => {
+                let Ok(status) = status.parse::<StatusType>() else { return };
+                let contexts: Vec<PhaseContext> = contexts.iter().map(phase_context).collect();
+                self.change(|b| end_phase(b, status, Some(contexts.clone()), at_ms));
+            }
+            Event::SourceResolved { commit } => {
+                self.change(|b| b.resolved_source_version = Some(commit.clone()));
+            }
+            Event::Exported { variables } => {
+                let vars: Vec<ExportedEnvironmentVariable> = variables
+                    .into_iter()
+                    .map(|(name, value)| ExportedEnvironmentVariable { name: Some(name), value: Some(value) })
+                    .collect();
+                self.change(|b| b.exported_environment_variables = Some(vars.clone()));
+            }
+            Event::Finished { status, at_ms } => {
+                let status = status.parse::<StatusType>().unwrap_or(StatusType::Fault);
+                self.finished = true;
+                self.finish(status, None, at_ms);
+            }
+            Event::PhasesOutcome { .. } => {}
+        }
+    }
+
+    /// Ends the build with `status`; `reason` becomes the running phase's context and a log line.
+    pub fn finish(&mut self, status: StatusType, reason: Option<(&str, &str)>, at_ms: i64) {
+        if let Some((_, message)) = reason {
+            self.pending.push(LogEvent {
+                seq: 0,
+                timestamp_ms: at_ms,
+                ingestion_ms: at_ms,
+                message: format!("{}\n", kiln_agent::clock::container_line(message)),
+            });
+        }
+        self.flush_logs();
+        let reason = reason.map(|(code, message)| vec![context(code, message)]);
+        let result = self.store.update_build(&self.build_id, &mut |record| {
+            let Ok(mut build) = serde_json::from_str::<Build>(&record.doc) else { return };
+            if running_phase(&build).is_some() {
+                end_phase(&mut build, status, reason.clone(), at_ms);
+            }
+            complete(&mut build, status, at_ms);
+            if let Ok(doc) = serde_json::to_string(&build) {
+                record.doc = doc;
+            }
+            record.state = BuildState::Done;
+        });
+        if let Err(e) = result {
+            tracing::error!(build = %self.build_id, "cannot record the end of the build: {e}");
+        }
+    }
+
+    pub fn flush_logs(&mut self) {
+        if self.pending.is_empty() {
+            return;
+        }
+        if let Err(e) = self.store.append_log(&self.build_id, &self.pending) {
+            tracing::error!(build = %self.build_id, "cannot store {} log lines: {e}", self.pending.len());
+        }
+        self.pending.clear();
+    }
+
+    fn change(&mut self, mut f: impl FnMut(&mut Build)) {
+        self.flush_logs();
+        let result = self.store.update_build(&self.build_id, &mut |record| {
+            let Ok(mut build) = serde_json::from_str::<Build>(&record.doc) else { return };
+            f(&mut build);
+            if let Ok(doc) = serde_json::to_string(&build) {
+                record.doc = doc;
+            }
+        });
+        if let Err(e) = result {
+            tracing::error!(build = %self.build_id, "cannot update the build: {e}");
+        }
+    }
+}
+
+fn phase_context(c: &Context) -> PhaseContext {
+    context(&c.status_code, &c.message)
+}

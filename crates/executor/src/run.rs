@@ -1,0 +1,206 @@
+//! Running one claimed build: start the agent in its own process group, record its events,
+//! enforce StopBuild and the build timeout, and clean up.
+
+use std::path::{Path, PathBuf};
+use std::process::Stdio;
+use std::sync::Arc;
+use std::time::Duration;
+
+use kiln_agent::protocol::Event;
+use kiln_model::codebuild::{Build, StatusType};
+use kiln_store::BuildRecord;
+use nix::sys::signal::{Signal, killpg};
+use nix::unistd::Pid;
+use tokio::io::{AsyncBufReadExt, BufReader};
+use tokio::sync::Notify;
+
+use crate::job::job_for;
+use crate::recorder::Recorder;
+use crate::scheduler::Shared;
+
+/// How often buffered log lines are written while a build runs.
+const LOG_FLUSH_EVERY: Duration = Duration::from_millis(50);
+/// After SIGKILL, how long to wait for the agent's output to close before giving up on it.
+const AFTER_KILL_WAIT: Duration = Duration::from_secs(5);
+/// The file in a build's directory that holds its agent's process group id.
+const PGID_FILE: &str = "agent.pgid";
+
+/// Why a build is being ended from outside.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Ending {
+    Stopped,
+    TimedOut,
+}
+
+pub(crate) fn build_dir(data_dir: &Path, build_id: &str) -> PathBuf {
+    let uuid = build_id.split_once(':').map(|(_, u)| u).unwrap_or(build_id);
+    data_dir.join("builds").join(uuid)
+}
+
+pub(crate) async fn run_build(shared: Arc<Shared>, record: BuildRecord, stop: Arc<Notify>) {
+    let id = record.id.clone();
+    let mut recorder = Recorder::new(shared.store.clone(), id.clone());
+    let dir = build_dir(&shared.exec.data_dir, &id);
+    match start_and_follow(&shared, &record, &dir, &stop, &mut recorder).await {
+        Ok(()) => {}
+        Err(message) => {
+            tracing::error!(build = %id, "{message}");
+            recorder.finish(StatusType::Fault, Some(("SERVER_ERROR", &message)), kiln_api::now_ms());
+        }
+    }
+    if let Err(e) = tokio::fs::remove_dir_all(&dir).await
+        && e.kind() != std::io::ErrorKind::NotFound
+    {
+        tracing::warn!(build = %id, "cannot remove build directory {}: {e}", dir.display());
+    }
+    shared.finished(&id);
+}
+
+async fn start_and_follow(
+    shared: &Shared,
+    record: &BuildRecord,
+    dir: &Path,
+    stop: &Notify,
+    recorder: &mut Recorder,
+) -> Result<(), String> {
+    let mut build: Build = serde_json::from_str(&record.doc).map_err(|e| format!("stored build is unreadable: {e}"))?;
+    // The log stream exists from PROVISIONING on: CodeBuild fills these fields then.
+    set_log_location(&mut build, &shared.api);
+    let doc = serde_json::to_string(&build).map_err(|e| e.to_string())?;
+    shared
+        .store
+        .update_build(&record.id, &mut |r| r.doc = doc.clone())
+        .map_err(|e| format!("cannot update build: {e}"))?;
+
+    tokio::fs::create_dir_all(dir).await.map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+    let job = job_for(&build, record.number, &shared.api, &shared.exec, dir);
+    let job_file = dir.join("job.json");
+    let bytes = serde_json::to_vec(&job).map_err(|e| e.to_string())?;
+    tokio::fs::write(&job_file, bytes).await.map_err(|e| format!("cannot write {}: {e}", job_file.display()))?;
+
+    let mut child = tokio::process::Command::new(&shared.exec.kiln_exe)
+        .arg("agent")
+        .arg("outer")
+        .arg(&job_file)
+        .process_group(0)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .kill_on_drop(true)
+        .spawn()
+        .map_err(|e| format!("cannot start the build agent {}: {e}", shared.exec.kiln_exe.display()))?;
+    let pgid = child.id().and_then(|p| i32::try_from(p).ok()).map(Pid::from_raw);
+    if let Some(pgid) = pgid {
+        // Kept so that a restarted server can kill what a crash left running.
+        let _ = tokio::fs::write(dir.join(PGID_FILE), pgid.as_raw().to_string()).await;
+    }
+    let stdout = child.stdout.take().ok_or("the build agent has no output pipe")?;
+    let mut lines = BufReader::new(stdout).lines();
+
+    let minutes = u64::try_from(build.timeout_in_minutes.unwrap_or(60)).unwrap_or(60);
+    let deadline = tokio::time::sleep(shared.exec.minute * minutes as u32);
+    tokio::pin!(deadline);
+    let mut flush = tokio::time::interval(LOG_FLUSH_EVERY);
+    let mut ending: Option<Ending> = None;
+    let far_future = tokio::time::Instant::now() + Duration::from_secs(100 * 365 * 24 * 3600);
+    let kill_at = tokio::time::sleep_until(far_future);
+    tokio::pin!(kill_at);
+    let mut killed = false;
+
+    loop {
+        tokio::select! {
+            line = lines.next_line() => match line {
+                Ok(Some(line)) => {
+                    // After a stop or timeout, only log lines still count: the build's outcome is decided.
+                    match Event::from_line(&line) {
+                        Some(event @ Event::Log { .. }) => recorder.apply(event),
+                        Some(event) if ending.is_none() => recorder.apply(event),
+                        Some(_) => {}
+                        None => tracing::warn!(build = %record.id, "agent printed a non-event line: {line}"),
+                    }
+                }
+                Ok(None) | Err(_) => break,
+            },
+            _ = stop.notified(), if ending.is_none() => {
+                ending = Some(Ending::Stopped);
+                signal_group(pgid, Signal::SIGTERM);
+                kill_at.as_mut().reset(tokio::time::Instant::now() + shared.exec.stop_grace);
+            }
+            _ = &mut deadline, if ending.is_none() => {
+                ending = Some(Ending::TimedOut);
+                signal_group(pgid, Signal::SIGTERM);
+                kill_at.as_mut().reset(tokio::time::Instant::now() + shared.exec.stop_grace);
+            }
+            _ = &mut kill_at => {
+                if killed {
+                    tracing::error!(build = %record.id, "the build agent's output did not close after SIGKILL");
+                    break;
+                }
+                killed = true;
+                signal_group(pgid, Signal::SIGKILL);
+                kill_at.as_mut().reset(tokio::time::Instant::now() + AFTER_KILL_WAIT);
+            }
+            _ = flush.tick() => recorder.flush_logs(),
+        }
+    }
+    // Whatever the build left behind in its process group goes with it, as a container would.
+    signal_group(pgid, Signal::SIGKILL);
+    let status = child.wait().await;
+    let now = kiln_api::now_ms();
+    match ending {
+        Some(Ending::Stopped) => recorder.finish(StatusType::Stopped, None, now),
+        Some(Ending::TimedOut) => recorder.finish(
+            StatusType::TimedOut,
+            Some(("BUILD_TIMED_OUT", &format!("Build has timed out after {minutes} minutes"))),
+            now,
+        ),
+        None if !recorder.finished => {
+            let how = match status {
+                Ok(s) => s.to_string(),
+                Err(e) => e.to_string(),
+            };
+            recorder.finish(
+                StatusType::Fault,
+                Some(("SERVER_ERROR", &format!("The build agent ended without reporting a result ({how})"))),
+                now,
+            );
+        }
+        None => recorder.flush_logs(),
+    }
+    Ok(())
+}
+
+fn set_log_location(build: &mut Build, api: &kiln_api::Config) {
+    let project = build.project_name.clone().unwrap_or_default();
+    let stream = build.id.as_deref().and_then(|id| id.split_once(':')).map(|(_, u)| u.to_string()).unwrap_or_default();
+    let group = format!("/aws/codebuild/{project}");
+    let logs = build.logs.get_or_insert_with(Default::default);
+    logs.deep_link = Some(format!(
+        "https://console.aws.amazon.com/cloudwatch/home?region={}#logEvent:group={group};stream={stream}",
+        api.region
+    ));
+    logs.cloud_watch_logs_arn =
+        Some(format!("arn:aws:logs:{}:{}:log-group:{group}:log-stream:{stream}", api.region, api.account_id));
+    logs.group_name = Some(group);
+    logs.stream_name = Some(stream);
+}
+
+fn signal_group(pgid: Option<Pid>, signal: Signal) {
+    if let Some(pgid) = pgid {
+        // ESRCH (the group is already gone) is the expected end of a kill.
+        let _ = killpg(pgid, signal);
+    }
+}
+
+/// Kills the process group a previous server run recorded for this build, if it still exists
+/// and still belongs to a kiln agent.
+pub(crate) fn kill_leftovers(exec: &crate::ExecutorConfig, build_id: &str) {
+    let file = build_dir(&exec.data_dir, build_id).join(PGID_FILE);
+    let Ok(text) = std::fs::read_to_string(&file) else { return };
+    let Ok(pgid) = text.trim().parse::<i32>() else { return };
+    let cmdline = std::fs::read(format!("/proc/{pgid}/cmdline")).unwrap_or_default();
+    let cmdline = String::from_utf8_lossy(&cmdline);
+    if cmdline.contains("agent") {
+        let _ = killpg(Pid::from_raw(pgid), Signal::SIGKILL);
+    }
+}

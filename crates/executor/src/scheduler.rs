@@ -1,0 +1,194 @@
+//! The queue: claims QUEUED builds up to the concurrency limit, expires builds queued past
+//! their queued timeout, and recovers builds a crash left running.
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use kiln_api::lifecycle::{complete, end_phase};
+use kiln_model::codebuild::{Build, StatusType};
+use kiln_store::{BuildState, Store};
+use tokio::sync::Notify;
+
+use crate::run::{kill_leftovers, run_build};
+
+/// How the executor runs builds on this machine.
+#[derive(Debug, Clone)]
+pub struct ExecutorConfig {
+    /// Builds' directories live in `<data_dir>/builds/<uuid>`; the sandbox hides the data dir.
+    pub data_dir: PathBuf,
+    /// Builds that run at once.
+    pub concurrency: usize,
+    /// Run build phases inside bubblewrap.
+    pub sandbox: bool,
+    /// The kiln binary, started as `kiln agent outer <job>`.
+    pub kiln_exe: PathBuf,
+    /// Between SIGTERM and SIGKILL when a build is stopped or times out.
+    pub stop_grace: Duration,
+    /// How long a "minute" of `timeoutInMinutes` / `queuedTimeoutInMinutes` lasts. One minute,
+    /// except in tests that need a timeout to happen within seconds.
+    pub minute: Duration,
+}
+
+pub(crate) struct Shared {
+    pub store: Arc<dyn Store>,
+    pub api: kiln_api::Config,
+    pub exec: ExecutorConfig,
+    wake: Notify,
+    /// Running builds by id, with the signal that asks them to stop.
+    running: Mutex<HashMap<String, Arc<Notify>>>,
+}
+
+impl Shared {
+    fn running(&self) -> std::sync::MutexGuard<'_, HashMap<String, Arc<Notify>>> {
+        match self.running.lock() {
+            Ok(guard) => guard,
+            Err(poisoned) => poisoned.into_inner(),
+        }
+    }
+
+    pub(crate) fn finished(&self, id: &str) {
+        self.running().remove(id);
+        self.wake.notify_one();
+    }
+}
+
+/// The handle the operation layer holds.
+pub struct Scheduler {
+    shared: Arc<Shared>,
+}
+
+impl kiln_api::Scheduler for Scheduler {
+    fn wake(&self) {
+        self.shared.wake.notify_one();
+    }
+
+    fn stop(&self, build_id: &str) {
+        if let Some(stop) = self.shared.running().get(build_id) {
+            stop.notify_one();
+        }
+    }
+}
+
+impl Scheduler {
+    /// Recovers what a previous run left behind, then starts the queue loop on the current
+    /// tokio runtime.
+    pub fn start(store: Arc<dyn Store>, api: kiln_api::Config, exec: ExecutorConfig) -> Arc<Scheduler> {
+        let shared = Arc::new(Shared { store, api, exec, wake: Notify::new(), running: Mutex::new(HashMap::new()) });
+        recover(&shared);
+        tokio::spawn(queue_loop(shared.clone()));
+        Arc::new(Scheduler { shared })
+    }
+}
+
+/// Builds that were running when the server died cannot be resumed: their agent is gone (or
+/// orphaned). Kill what is left of them and end them FAULT, saying why.
+fn recover(shared: &Shared) {
+    let running = match shared.store.builds_in_state(BuildState::Running, usize::MAX) {
+        Ok(builds) => builds,
+        Err(e) => {
+            tracing::error!("cannot read running builds at start: {e}");
+            return;
+        }
+    };
+    let now = kiln_api::now_ms();
+    for record in running {
+        kill_leftovers(&shared.exec, &record.id);
+        let result = shared.store.update_build(&record.id, &mut |r| {
+            let Ok(mut build) = serde_json::from_str::<Build>(&r.doc) else { return };
+            let reason = kiln_api::lifecycle::context(
+                "SERVER_ERROR",
+                "The Kiln server stopped while this build was running (restart or crash); the build did not finish",
+            );
+            end_phase(&mut build, StatusType::Fault, Some(vec![reason]), now);
+            complete(&mut build, StatusType::Fault, now);
+            if let Ok(doc) = serde_json::to_string(&build) {
+                r.doc = doc;
+            }
+            r.state = BuildState::Done;
+        });
+        match result {
+            Ok(_) => tracing::warn!(build = %record.id, "build was running when the server stopped: ended as FAULT"),
+            Err(e) => tracing::error!(build = %record.id, "cannot end interrupted build: {e}"),
+        }
+    }
+}
+
+async fn queue_loop(shared: Arc<Shared>) {
+    loop {
+        expire_queued(&shared);
+        claim(&shared);
+        // Woken by StartBuild, StopBuild and finished builds; the tick catches queued timeouts.
+        tokio::select! {
+            _ = shared.wake.notified() => {}
+            _ = tokio::time::sleep(Duration::from_secs(1)) => {}
+        }
+    }
+}
+
+/// Starts as many queued builds as there are free slots, oldest first.
+fn claim(shared: &Arc<Shared>) {
+    let free = shared.exec.concurrency.saturating_sub(shared.running().len());
+    if free == 0 {
+        return;
+    }
+    let queued = match shared.store.builds_in_state(BuildState::Queued, free) {
+        Ok(q) => q,
+        Err(e) => {
+            tracing::error!("cannot read the queue: {e}");
+            return;
+        }
+    };
+    for record in queued {
+        let now = kiln_api::now_ms();
+        let mut claimed = false;
+        let result = shared.store.update_build(&record.id, &mut |r| {
+            // Another claimer (or StopBuild) may have got there first.
+            if r.state != BuildState::Queued {
+                return;
+            }
+            let Ok(mut build) = serde_json::from_str::<Build>(&r.doc) else { return };
+            end_phase(&mut build, StatusType::Succeeded, None, now);
+            if let Ok(doc) = serde_json::to_string(&build) {
+                r.doc = doc;
+                r.state = BuildState::Running;
+                claimed = true;
+            }
+        });
+        match result {
+            Ok(Some(r)) if claimed => {
+                let stop = Arc::new(Notify::new());
+                shared.running().insert(r.id.clone(), stop.clone());
+                tokio::spawn(run_build(shared.clone(), r, stop));
+            }
+            Ok(_) => {}
+            Err(e) => tracing::error!(build = %record.id, "cannot claim build: {e}"),
+        }
+    }
+}
+
+/// Ends builds that waited longer than their `queuedTimeoutInMinutes`: TIMED_OUT in QUEUED.
+fn expire_queued(shared: &Shared) {
+    let Ok(queued) = shared.store.builds_in_state(BuildState::Queued, usize::MAX) else { return };
+    let now = kiln_api::now_ms();
+    let minute_ms = shared.exec.minute.as_millis() as i64;
+    for record in queued {
+        let Ok(build) = serde_json::from_str::<Build>(&record.doc) else { continue };
+        let limit = i64::from(build.queued_timeout_in_minutes.unwrap_or(480)) * minute_ms;
+        if now - record.submitted_ms < limit {
+            continue;
+        }
+        let _ = shared.store.update_build(&record.id, &mut |r| {
+            if r.state != BuildState::Queued {
+                return;
+            }
+            let Ok(mut build) = serde_json::from_str::<Build>(&r.doc) else { return };
+            complete(&mut build, StatusType::TimedOut, now);
+            if let Ok(doc) = serde_json::to_string(&build) {
+                r.doc = doc;
+                r.state = BuildState::Done;
+            }
+        });
+    }
+}

@@ -1,0 +1,90 @@
+//! Command-line interface: `kiln serve`, `kiln logs`, and the hidden `kiln agent`.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::config::default_data_dir;
+
+/// Kiln: a self-hosted build service that speaks the AWS CodeBuild API.
+#[derive(Debug, Parser)]
+#[command(name = "kiln", version, about)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the Kiln service (CodeBuild API, CloudWatch Logs API, builds) on an embedded store.
+    Serve(ServeArgs),
+    /// Print a build's log; with --follow, keep printing until the build ends.
+    Logs(LogsArgs),
+    /// The build agent (started by the server for each build).
+    #[command(hide = true)]
+    Agent {
+        /// `outer` (source, buildspec, sandbox) or `inner` (the phases, inside the sandbox).
+        stage: String,
+        job: PathBuf,
+    },
+}
+
+/// The default listen address: loopback, port 7171.
+pub const DEFAULT_LISTEN: &str = "127.0.0.1:7171";
+
+#[derive(Debug, Args, Clone)]
+pub struct ServeArgs {
+    /// Address to listen on.
+    #[arg(long, env = "KILN_LISTEN", default_value = DEFAULT_LISTEN)]
+    pub listen: SocketAddr,
+    /// Where the store, and the builds' working directories, live.
+    /// Default: $XDG_DATA_HOME/kiln, or ~/.local/share/kiln.
+    #[arg(long, env = "KILN_DATA_DIR")]
+    pub data_dir: Option<PathBuf>,
+    /// The AWS region Kiln answers as.
+    #[arg(long, env = "KILN_REGION", default_value = "us-east-1")]
+    pub region: String,
+    /// The AWS account id Kiln answers as.
+    #[arg(long, env = "KILN_ACCOUNT_ID", default_value = "000000000000")]
+    pub account_id: String,
+    /// Builds that run at once (default: the number of CPUs). More are queued.
+    #[arg(long, env = "KILN_CONCURRENCY")]
+    pub concurrency: Option<usize>,
+    /// Sandbox for build phases: auto (bubblewrap when it works), bwrap, or none.
+    #[arg(long, env = "KILN_SANDBOX", default_value = "auto")]
+    pub sandbox: String,
+    /// Seconds between SIGTERM and SIGKILL when a build is stopped or times out.
+    #[arg(long, env = "KILN_STOP_GRACE_SECONDS", default_value_t = 5.0)]
+    pub stop_grace_seconds: f64,
+    /// An AWS-style credentials file ([default] aws_access_key_id / aws_secret_access_key)
+    /// holding the keys requests must be signed with. KILN_ACCESS_KEY_ID and
+    /// KILN_SECRET_ACCESS_KEY do the same.
+    #[arg(long, env = "KILN_CREDENTIALS_FILE")]
+    pub credentials_file: Option<PathBuf>,
+    /// For tests: how many seconds a "minute" of the build and queued timeouts lasts.
+    #[arg(long, env = "KILN_MINUTE_SECONDS", default_value_t = 60.0, hide = true)]
+    pub minute_seconds: f64,
+}
+
+impl ServeArgs {
+    pub fn data_dir(&self) -> PathBuf {
+        self.data_dir.clone().unwrap_or_else(default_data_dir)
+    }
+}
+
+#[derive(Debug, Args, Clone)]
+pub struct LogsArgs {
+    /// The build id (`<project>:<uuid>`) or ARN.
+    pub build_id: String,
+    /// Keep printing new lines until the build ends.
+    #[arg(long, short)]
+    pub follow: bool,
+    /// The Kiln endpoint.
+    #[arg(long, env = "KILN_ENDPOINT", default_value = "http://127.0.0.1:7171")]
+    pub endpoint: String,
+}
+
+pub async fn logs(args: LogsArgs) -> anyhow::Result<()> {
+    crate::server::client::print_logs(&args.endpoint, &args.build_id, args.follow).await
+}

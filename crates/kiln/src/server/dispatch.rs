@@ -1,0 +1,74 @@
+//! From (service, operation) to the handler: decode the typed input, run the operation off the
+//! async threads (the store is synchronous), encode the output.
+
+use axum::body::Bytes;
+use kiln_api::{Api, ApiError, Caller};
+use kiln_wire::{Call, Protocol, WireError};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+pub enum Failure {
+    Wire(WireError),
+    Api(ApiError),
+}
+
+const CODEBUILD: &str = kiln_model::codebuild::TARGET_PREFIX;
+const LOGS: &str = kiln_model::logs::TARGET_PREFIX;
+
+/// Runs one operation handler on the blocking pool.
+async fn run<I, O>(
+    api: &Api,
+    protocol: Protocol,
+    body: Bytes,
+    caller: Caller,
+    handler: fn(&Api, I, &Caller) -> Result<O, ApiError>,
+) -> Result<Vec<u8>, Failure>
+where
+    I: DeserializeOwned + Default + Send + 'static,
+    O: Serialize + Send + 'static,
+{
+    let input: I = kiln_wire::decode(protocol, &body).map_err(Failure::Wire)?;
+    let api = api.clone();
+    let output = tokio::task::spawn_blocking(move || handler(&api, input, &caller))
+        .await
+        .map_err(|e| Failure::Api(ApiError::Internal(format!("operation panicked: {e}"))))?
+        .map_err(Failure::Api)?;
+    Ok(kiln_wire::encode(protocol, &output))
+}
+
+/// Adapts a handler that does not care who calls.
+macro_rules! anyone {
+    ($method:ident) => {
+        |api: &Api, input, _caller: &Caller| api.$method(input)
+    };
+}
+
+pub async fn dispatch(api: &Api, call: &Call, body: Bytes, caller: Caller) -> Result<Vec<u8>, Failure> {
+    let p = call.protocol;
+    match (call.target_prefix.as_str(), call.operation.as_str()) {
+        (CODEBUILD, "CreateProject") => run(api, p, body, caller, anyone!(create_project)).await,
+        (CODEBUILD, "UpdateProject") => run(api, p, body, caller, anyone!(update_project)).await,
+        (CODEBUILD, "DeleteProject") => run(api, p, body, caller, anyone!(delete_project)).await,
+        (CODEBUILD, "BatchGetProjects") => run(api, p, body, caller, anyone!(batch_get_projects)).await,
+        (CODEBUILD, "ListProjects") => run(api, p, body, caller, anyone!(list_projects)).await,
+        (CODEBUILD, "StartBuild") => {
+            run(api, p, body, caller, |api, input, caller| api.start_build(input, caller)).await
+        }
+        (CODEBUILD, "BatchGetBuilds") => run(api, p, body, caller, anyone!(batch_get_builds)).await,
+        (CODEBUILD, "ListBuilds") => run(api, p, body, caller, anyone!(list_builds)).await,
+        (CODEBUILD, "ListBuildsForProject") => run(api, p, body, caller, anyone!(list_builds_for_project)).await,
+        (CODEBUILD, "StopBuild") => run(api, p, body, caller, anyone!(stop_build)).await,
+        (CODEBUILD, "RetryBuild") => {
+            run(api, p, body, caller, |api, input, caller| api.retry_build(input, caller)).await
+        }
+        (CODEBUILD, "BatchDeleteBuilds") => run(api, p, body, caller, anyone!(batch_delete_builds)).await,
+        (LOGS, "GetLogEvents") => run(api, p, body, caller, anyone!(get_log_events)).await,
+        (CODEBUILD, op) if kiln_model::codebuild::OPERATIONS.iter().any(|o| o.name == op) => Err(Failure::Api(
+            ApiError::Unsupported(format!("Kiln does not implement the CodeBuild operation {op} yet")),
+        )),
+        (LOGS, op) => Err(Failure::Api(ApiError::Unsupported(format!(
+            "Kiln does not implement the CloudWatch Logs operation {op} yet"
+        )))),
+        (prefix, op) => Err(Failure::Wire(WireError::UnknownOperation(format!("Unknown operation {prefix}.{op}")))),
+    }
+}

@@ -1,0 +1,89 @@
+//! The server: one port for the AWS APIs (CodeBuild, CloudWatch Logs) and health.
+
+pub mod client;
+mod dispatch;
+mod http;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context as _;
+use kiln_executor::{ExecutorConfig, Scheduler};
+use kiln_store::SqliteStore;
+
+use crate::cli::ServeArgs;
+
+pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
+    let data_dir = args.data_dir();
+    std::fs::create_dir_all(&data_dir).with_context(|| format!("creating data dir {}", data_dir.display()))?;
+    let data_dir = data_dir.canonicalize().with_context(|| format!("resolving {}", data_dir.display()))?;
+    let keys = crate::config::load_credentials(args.credentials_file.as_deref())?;
+    if keys.is_empty() && !args.listen.ip().is_loopback() {
+        anyhow::bail!(
+            "refusing to listen on {} without credentials: set KILN_ACCESS_KEY_ID and KILN_SECRET_ACCESS_KEY \
+             (or --credentials-file), or listen on a loopback address",
+            args.listen
+        );
+    }
+    if keys.is_empty() {
+        tracing::warn!("no credentials configured: accepting requests from any signer (loopback only)");
+    }
+
+    let store = SqliteStore::open(&data_dir.join("kiln.db")).context("opening the store")?;
+    let store: Arc<dyn kiln_store::Store> = Arc::new(store);
+    let concurrency =
+        args.concurrency.unwrap_or_else(|| std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1)).max(1);
+    let sandbox = match args.sandbox.as_str() {
+        "none" => false,
+        "bwrap" => {
+            anyhow::ensure!(
+                kiln_agent::sandbox::bwrap_available(),
+                "--sandbox bwrap: bubblewrap (bwrap) does not work here"
+            );
+            true
+        }
+        "auto" => kiln_agent::sandbox::bwrap_available(),
+        other => anyhow::bail!("--sandbox must be auto, bwrap or none, not {other:?}"),
+    };
+    let api_config = kiln_api::Config { region: args.region.clone(), account_id: args.account_id.clone(), concurrency };
+    let exec = ExecutorConfig {
+        data_dir: data_dir.clone(),
+        concurrency,
+        sandbox,
+        kiln_exe: std::env::current_exe().context("finding the kiln binary")?,
+        stop_grace: Duration::from_secs_f64(args.stop_grace_seconds.max(0.0)),
+        minute: Duration::from_secs_f64(args.minute_seconds.max(0.001)),
+    };
+    let scheduler = Scheduler::start(store.clone(), api_config.clone(), exec);
+    let api = kiln_api::Api::new(store, scheduler, api_config);
+    let state = Arc::new(http::State { api, keys });
+
+    let listener =
+        tokio::net::TcpListener::bind(args.listen).await.with_context(|| format!("listening on {}", args.listen))?;
+    let local = listener.local_addr()?;
+    tracing::info!(
+        "kiln listening on http://{local} (data dir {}, concurrency {concurrency}, sandbox {})",
+        data_dir.display(),
+        if sandbox { "bubblewrap" } else { "none" }
+    );
+    // Tests and scripts wait for this line on stdout to know the port.
+    println!("kiln listening on http://{local}");
+    let app = http::router(state);
+    axum::serve(listener, app).with_graceful_shutdown(shutdown_signal()).await?;
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    tokio::select! { _ = ctrl_c => {}, _ = term => {} }
+}

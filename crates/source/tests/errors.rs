@@ -1,0 +1,148 @@
+//! Unknown versions, bad locations, and what error messages reveal.
+
+mod common;
+
+use std::time::{Duration, Instant};
+
+use common::{Upstream, request, run, run_version};
+use kiln_source::{FetchRequest, GitProvider, SourceError, fetch};
+
+fn assert_not_found(up: &Upstream, version: &str) {
+    let run = run_version(up, Some(version), Some(1));
+    match &run.result {
+        Err(SourceError::RefNotFound {
+            version: v,
+            message,
+        }) => {
+            assert_eq!(v, version);
+            assert_eq!(
+                message,
+                &format!("reference not found for primary source and source version {version}")
+            );
+        }
+        other => panic!("{version}: {other:?}"),
+    }
+}
+
+#[test]
+fn unknown_branch_tag_or_commit_is_ref_not_found() {
+    let up = Upstream::new();
+    for version in [
+        "no-such-branch",
+        "refs/heads/no-such-branch",
+        "refs/tags/v9.9",
+        "pr/8",
+        "0000000000000000000000000000000000000001",
+        "fedcba9",
+    ] {
+        assert_not_found(&up, version);
+    }
+    assert_not_found(&up, &format!("refs/heads/gone^{{{}}}", up.c1));
+}
+
+#[test]
+fn malformed_versions_are_rejected_before_running_git() {
+    let up = Upstream::new();
+    for version in ["--upload-pack=touch /tmp/kiln-pwned", "a..b", "main^{abc}"] {
+        let run = run_version(&up, Some(version), None);
+        assert!(
+            matches!(run.result, Err(SourceError::InvalidVersion(_))),
+            "{version}: {:?}",
+            run.result
+        );
+        assert!(run.logs.is_empty());
+    }
+}
+
+#[test]
+fn missing_locations_fail_fast_naming_the_location() {
+    let tmp = tempfile::TempDir::new().expect("tempdir");
+    let not_a_repo = tmp.path().join("empty");
+    std::fs::create_dir(&not_a_repo).expect("mkdir");
+    let not_a_repo = not_a_repo.to_str().expect("utf-8").to_string();
+    for location in [
+        "/nonexistent/kiln/repo.git".to_string(),
+        "file:///nonexistent/kiln/repo.git".to_string(),
+        not_a_repo,
+    ] {
+        let started = Instant::now();
+        let r = run(request(&location, GitProvider::Other, Some("main")));
+        let elapsed = started.elapsed();
+        match &r.result {
+            Err(SourceError::Git { command, stderr }) => {
+                assert!(command.contains(&location), "{command}");
+                assert!(!stderr.is_empty());
+            }
+            other => panic!("{location}: {other:?}"),
+        }
+        assert!(
+            elapsed < Duration::from_secs(30),
+            "{location} took {elapsed:?}"
+        );
+    }
+}
+
+#[test]
+fn credentials_in_urls_never_reach_logs_or_errors() {
+    // Port 1 on localhost refuses connections at once; no prompt may appear either.
+    let location = "https://kiln-user:hunter2@127.0.0.1:1/o/r.git";
+    let mut req = request(location, GitProvider::GitHub, None);
+    for key in ["no_proxy", "NO_PROXY"] {
+        req.git_env.push((key.into(), "127.0.0.1".into()));
+    }
+    let started = Instant::now();
+    let r = run(req);
+    assert!(started.elapsed() < Duration::from_secs(30));
+    let err = match &r.result {
+        Err(e @ SourceError::Git { .. }) => e.to_string(),
+        other => panic!("{other:?}"),
+    };
+    assert!(err.contains("https://***@127.0.0.1:1/o/r.git"), "{err}");
+    assert!(!err.contains("hunter2"), "{err}");
+    assert!(!r.logs.is_empty());
+    for line in &r.logs {
+        assert!(!line.contains("hunter2"), "{line}");
+    }
+}
+
+#[test]
+fn bad_locations_are_rejected() {
+    for location in ["", "--upload-pack=evil", "/tmp/a\nb"] {
+        let r = run(request(location, GitProvider::Other, None));
+        assert!(
+            matches!(r.result, Err(SourceError::Git { .. })),
+            "{location:?}"
+        );
+        assert!(r.logs.is_empty());
+    }
+}
+
+#[test]
+fn destination_must_be_empty() {
+    let up = Upstream::new();
+    let tmp = tempfile::TempDir::new().expect("tempdir");
+    std::fs::write(tmp.path().join("keep.txt"), "x").expect("write");
+    let req = FetchRequest {
+        dest: tmp.path().to_path_buf(),
+        ..request(&up.url(), GitProvider::GitHub, None)
+    };
+    match fetch(&req, &mut |_| {}) {
+        Err(SourceError::Io(e)) => assert_eq!(e.kind(), std::io::ErrorKind::AlreadyExists),
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(
+        std::fs::read_to_string(tmp.path().join("keep.txt"))
+            .ok()
+            .as_deref(),
+        Some("x")
+    );
+
+    // An existing empty directory is fine.
+    let empty = tempfile::TempDir::new().expect("tempdir");
+    let req = FetchRequest {
+        dest: empty.path().to_path_buf(),
+        ..request(&up.url(), GitProvider::GitHub, Some("feature"))
+    };
+    let fetched = fetch(&req, &mut |_| {}).expect("fetch");
+    assert_eq!(fetched.commit, up.f1);
+}

@@ -1,0 +1,124 @@
+//! The behaviour every [`Store`] must have, as a test suite any implementation can run.
+//!
+//! Each case takes a fresh, empty store and panics when the store misbehaves. `CASES` lists
+//! them all; `run_all` runs them in turn. A backend's test file runs each case as its own test
+//! so a failure names the case (see `tests/sqlite_conformance.rs`).
+
+mod builds;
+mod logs;
+mod projects;
+
+pub use builds::*;
+pub use logs::*;
+pub use projects::*;
+
+use crate::{BuildRecord, BuildState, Page, ProjectRecord, Result, Store};
+
+/// A conformance case: gets a fresh, empty store.
+pub type Case = fn(&dyn Store);
+
+/// Every case, by name.
+pub const CASES: &[(&str, Case)] = &[
+    ("project_create_get_and_duplicate", project_create_get_and_duplicate),
+    ("project_update", project_update),
+    ("project_delete_keeps_builds", project_delete_keeps_builds),
+    ("project_get_many", project_get_many),
+    ("project_list_sorts_and_pages", project_list_sorts_and_pages),
+    ("build_numbers_count_per_project", build_numbers_count_per_project),
+    ("build_numbers_never_reused", build_numbers_never_reused),
+    ("build_numbers_unique_under_concurrency", build_numbers_unique_under_concurrency),
+    ("build_insert_failures_store_nothing", build_insert_failures_store_nothing),
+    ("get_builds_order_missing_duplicates", get_builds_order_missing_duplicates),
+    ("update_build_changes_only_mutable_fields", update_build_changes_only_mutable_fields),
+    ("update_build_is_atomic", update_build_is_atomic),
+    ("delete_builds_reports_deleted_and_drops_logs", delete_builds_reports_deleted_and_drops_logs),
+    ("list_builds_pages_by_submission_time", list_builds_pages_by_submission_time),
+    ("list_builds_for_project_pages_by_number", list_builds_for_project_pages_by_number),
+    ("builds_in_state_oldest_first", builds_in_state_oldest_first),
+    ("active_builds_counted_per_project", active_builds_counted_per_project),
+    ("idempotency_window_and_purge", idempotency_window_and_purge),
+    ("invalid_tokens_are_rejected", invalid_tokens_are_rejected),
+    ("log_append_numbers_continuously", log_append_numbers_continuously),
+    ("log_read_forward_and_backward", log_read_forward_and_backward),
+    ("log_time_filters", log_time_filters),
+];
+
+/// Runs every case, each against a store from `make`.
+pub fn run_all(make: &dyn Fn() -> Box<dyn Store>) {
+    for (name, case) in CASES {
+        // Names the case when it panics: the panic message alone may not.
+        eprintln!("conformance: {name}");
+        let store = make();
+        case(store.as_ref());
+    }
+}
+
+// ---- helpers shared by the cases ----
+
+fn project(name: &str, created_ms: i64, modified_ms: i64) -> ProjectRecord {
+    ProjectRecord {
+        name: name.to_string(),
+        created_ms,
+        modified_ms,
+        doc: format!(r#"{{"name":"{name}"}}"#),
+    }
+}
+
+/// A build to insert; `number` is deliberately wrong, since the store must assign it.
+fn new_build(id: &str, project: &str, submitted_ms: i64) -> BuildRecord {
+    BuildRecord {
+        id: id.to_string(),
+        project: project.to_string(),
+        number: -7,
+        state: BuildState::Queued,
+        submitted_ms,
+        stop_requested: false,
+        doc: "ignored".to_string(),
+    }
+}
+
+fn number_doc(n: i64) -> String {
+    format!(r#"{{"buildNumber":{n}}}"#)
+}
+
+fn insert(store: &dyn Store, id: &str, project: &str, submitted_ms: i64) -> BuildRecord {
+    store
+        .insert_build(&new_build(id, project, submitted_ms), &number_doc, None)
+        .unwrap_or_else(|e| panic!("insert_build {id}: {e}"))
+}
+
+fn create(store: &dyn Store, name: &str) {
+    store
+        .create_project(&project(name, 1, 1))
+        .unwrap_or_else(|e| panic!("create_project {name}: {e}"));
+}
+
+/// Follows `next` tokens to the end, checking that every page but the last is full.
+fn all_pages<T: std::fmt::Debug>(
+    limit: usize,
+    fetch: impl Fn(Option<&str>, usize) -> Result<Page<T>>,
+) -> Vec<T> {
+    let mut items = Vec::new();
+    let mut token: Option<String> = None;
+    for _ in 0..10_000 {
+        let page = fetch(token.as_deref(), limit).expect("list page");
+        assert!(page.items.len() <= limit, "page larger than {limit}");
+        if page.next.is_some() {
+            assert_eq!(page.items.len(), limit, "a page before the last is short");
+        }
+        items.extend(page.items);
+        match page.next {
+            Some(next) => token = Some(next),
+            None => return items,
+        }
+    }
+    panic!("paging never ended");
+}
+
+fn ids(builds: &[BuildRecord]) -> Vec<&str> {
+    builds.iter().map(|b| b.id.as_str()).collect()
+}
+
+fn strings(items: &[&str]) -> Vec<String> {
+    items.iter().map(|s| s.to_string()).collect()
+}

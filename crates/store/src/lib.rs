@@ -1,0 +1,234 @@
+//! Kiln's persistent state: projects, builds, build logs, idempotency tokens.
+//!
+//! The store knows nothing of CodeBuild's rules. Projects and builds are kept as JSON documents
+//! (the operation layer's `Project` and `Build` shapes) beside the few columns that queries need
+//! (name, number, status, times). One trait, one conformance suite (`conformance`), so that a
+//! Postgres implementation can be added later and prove itself against the same tests.
+//!
+//! Methods are synchronous: SQLite calls take microseconds, and callers on an async runtime may
+//! call them directly or through `spawn_blocking` for bulk work.
+
+mod sqlite;
+mod token;
+
+pub mod conformance;
+
+pub use sqlite::SqliteStore;
+
+/// Everything that can go wrong in a store call.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("{0} already exists")]
+    AlreadyExists(String),
+    #[error("{0} not found")]
+    NotFound(String),
+    #[error("storage error: {0}")]
+    Backend(String),
+    /// A paging token that this store did not issue for this listing.
+    #[error("invalid pagination token: {0}")]
+    InvalidToken(String),
+}
+
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+/// A project as stored: its name, the times the list operations sort by, and the JSON document.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ProjectRecord {
+    pub name: String,
+    pub created_ms: i64,
+    pub modified_ms: i64,
+    /// The project document (JSON text of CodeBuild's `Project` shape).
+    pub doc: String,
+}
+
+/// The lifecycle state the scheduler works with. It is kept beside the build document so
+/// that claims and recovery are single indexed queries.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BuildState {
+    /// Accepted, waiting for a free slot.
+    Queued,
+    /// Claimed by an executor; it may be provisioning, fetching or running phases.
+    Running,
+    /// Finished, in any terminal status.
+    Done,
+}
+
+impl BuildState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            BuildState::Queued => "QUEUED",
+            BuildState::Running => "RUNNING",
+            BuildState::Done => "DONE",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "QUEUED" => Some(BuildState::Queued),
+            "RUNNING" => Some(BuildState::Running),
+            "DONE" => Some(BuildState::Done),
+            _ => None,
+        }
+    }
+}
+
+/// A build as stored.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BuildRecord {
+    /// `<project>:<uuid>`.
+    pub id: String,
+    pub project: String,
+    /// Per-project build number, assigned by `insert_build` (1, 2, 3, ...).
+    pub number: i64,
+    pub state: BuildState,
+    /// When the build was submitted, epoch milliseconds. Queue order and list order follow it.
+    pub submitted_ms: i64,
+    /// Set when StopBuild was asked for; executors poll it (another process may own the build).
+    pub stop_requested: bool,
+    /// The build document (JSON text of CodeBuild's `Build` shape).
+    pub doc: String,
+}
+
+/// Newest first or oldest first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Order {
+    Ascending,
+    Descending,
+}
+
+/// What to sort projects by, as ListProjects' `sortBy`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ProjectSort {
+    Name,
+    Created,
+    Modified,
+}
+
+/// One page of a listing. `next` is an opaque token to pass back for the following page; it
+/// holds the last key of the page (no server-side state), so it survives restarts. A token is
+/// only valid for the listing (and sort, order and project) that issued it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    pub next: Option<String>,
+}
+
+/// A remembered StartBuild idempotency token.
+#[derive(Debug, Clone, PartialEq)]
+pub struct IdempotencyRecord {
+    pub token: String,
+    /// A digest of the request's parameters, to tell a retry from a conflicting reuse.
+    pub request_hash: String,
+    pub build_id: String,
+    pub created_ms: i64,
+}
+
+/// One line of a build's log.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LogEvent {
+    /// Position in the stream, from 0, assigned by `append_log`.
+    pub seq: i64,
+    pub timestamp_ms: i64,
+    pub ingestion_ms: i64,
+    pub message: String,
+}
+
+/// A slice of a log stream, read forwards or backwards from a position. Either way the events
+/// come back in stream order (ascending `seq`): backward reads return the `limit` events that
+/// come just before `from`, as CloudWatch's `GetLogEvents` does with `startFromHead=false`.
+/// Time filters combine with `from`: `limit` counts only events that pass them.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LogQuery {
+    /// Read events with `seq >= from` (forward) or `seq < from` (backward).
+    /// `None` means the start of the stream (forward) or its end (backward).
+    pub from: Option<i64>,
+    pub forward: bool,
+    pub limit: usize,
+    /// Only events with `timestamp_ms >= start_ms`.
+    pub start_ms: Option<i64>,
+    /// Only events with `timestamp_ms < end_ms`.
+    pub end_ms: Option<i64>,
+}
+
+/// Listings take a `limit`; a `limit` of 0 returns an empty page without a token.
+///
+/// Methods that take a closure (`insert_build`, `update_build`) call it while holding the
+/// store's write lock: the closure must not call back into the store.
+pub trait Store: Send + Sync + 'static {
+    // ---- projects ----
+    /// Fails with `AlreadyExists` when a project of that name exists.
+    fn create_project(&self, project: &ProjectRecord) -> Result<()>;
+    /// Replaces the document and `modified_ms`; fails with `NotFound` when absent.
+    fn update_project(&self, project: &ProjectRecord) -> Result<()>;
+    /// Returns whether a project was deleted. Its builds stay (CodeBuild keeps them).
+    fn delete_project(&self, name: &str) -> Result<bool>;
+    fn get_project(&self, name: &str) -> Result<Option<ProjectRecord>>;
+    /// The projects that exist among `names`, in the order asked (duplicates once).
+    fn get_projects(&self, names: &[String]) -> Result<Vec<ProjectRecord>>;
+    fn list_projects(
+        &self,
+        sort: ProjectSort,
+        order: Order,
+        token: Option<&str>,
+        limit: usize,
+    ) -> Result<Page<String>>;
+
+    // ---- builds ----
+    /// Stores a new build, assigning the next build number of its project (the `number` field of
+    /// the argument is ignored). `doc_with_number` receives the number and returns the document
+    /// to store, so the document can contain it. The returned record is what was stored.
+    /// When `idempotency` is given, it is remembered in the same transaction, replacing any older
+    /// record of the same token (the caller has found it expired with `find_idempotency`).
+    ///
+    /// Fails with `NotFound` when the project does not exist (it may have been deleted since the
+    /// caller looked), and with `AlreadyExists` when a build with that id exists. A failed insert
+    /// stores nothing and uses no build number. Numbers are never reused: not after builds are
+    /// deleted, nor when a deleted project is created again (its numbering continues).
+    fn insert_build(
+        &self,
+        build: &BuildRecord,
+        doc_with_number: &dyn Fn(i64) -> String,
+        idempotency: Option<&IdempotencyRecord>,
+    ) -> Result<BuildRecord>;
+    fn get_build(&self, id: &str) -> Result<Option<BuildRecord>>;
+    /// The builds that exist among `ids`, in the order asked (duplicates once).
+    fn get_builds(&self, ids: &[String]) -> Result<Vec<BuildRecord>>;
+    /// Reads, changes and writes one build atomically. `change` gets the current record and may
+    /// modify `state`, `stop_requested` and `doc`. Returns the new record, or `None` when absent.
+    fn update_build(
+        &self,
+        id: &str,
+        change: &mut dyn FnMut(&mut BuildRecord),
+    ) -> Result<Option<BuildRecord>>;
+    /// Deletes builds and their log streams; returns the ids that were deleted.
+    fn delete_builds(&self, ids: &[String]) -> Result<Vec<String>>;
+    /// All build ids, ordered by submission time (ties by id).
+    fn list_builds(&self, order: Order, token: Option<&str>, limit: usize) -> Result<Page<String>>;
+    /// A project's build ids, ordered by build number.
+    fn list_builds_for_project(
+        &self,
+        project: &str,
+        order: Order,
+        token: Option<&str>,
+        limit: usize,
+    ) -> Result<Page<String>>;
+    /// Builds in a given state, oldest submitted first.
+    fn builds_in_state(&self, state: BuildState, limit: usize) -> Result<Vec<BuildRecord>>;
+    /// Number of builds of a project in `Queued` or `Running`.
+    fn active_builds_of_project(&self, project: &str) -> Result<usize>;
+
+    // ---- idempotency ----
+    /// The token's record if it was stored at or after `not_before_ms`.
+    fn find_idempotency(&self, token: &str, not_before_ms: i64) -> Result<Option<IdempotencyRecord>>;
+    /// Forgets tokens stored before `before_ms`; returns how many. Without it the table only grows.
+    fn purge_idempotency(&self, before_ms: i64) -> Result<usize>;
+
+    // ---- logs ----
+    /// Appends events to a build's log stream, assigning consecutive `seq` numbers (the
+    /// argument's `seq` is ignored). Returns the seq of the first appended event (the stream's
+    /// length when `events` is empty). Fails with `NotFound` when the build does not exist.
+    fn append_log(&self, build_id: &str, events: &[LogEvent]) -> Result<i64>;
+    fn read_log(&self, build_id: &str, query: &LogQuery) -> Result<Vec<LogEvent>>;
+    /// Number of events in a stream (0 for an unknown build).
+    fn log_len(&self, build_id: &str) -> Result<i64>;
+}

@@ -1,0 +1,321 @@
+//! The SQLite implementation of [`Store`].
+//!
+//! One write connection behind a mutex, and for file databases a few read connections: in WAL
+//! mode readers see the last committed state and never wait for the writer. Every write is one
+//! `BEGIN IMMEDIATE` transaction, so several processes may share a database file (the busy
+//! timeout queues them) and read-modify-write steps never fail half-way on a lock upgrade.
+//!
+//! Durability: WAL with `synchronous=FULL` fsyncs the WAL on every commit. `NORMAL` would
+//! survive a killed process but could lose the last commits on power loss, and an acknowledged
+//! build must not vanish.
+
+mod builds;
+mod logs;
+mod projects;
+mod schema;
+
+use std::path::Path;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Mutex, MutexGuard, PoisonError, TryLockError};
+use std::time::Duration;
+
+use rusqlite::{Connection, Transaction, TransactionBehavior};
+
+use crate::{
+    BuildRecord, BuildState, IdempotencyRecord, LogEvent, LogQuery, Order, Page, ProjectRecord,
+    ProjectSort, Result, Store, StoreError,
+};
+
+/// How long a write waits for another process's write transaction before failing.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
+/// Read connections of a file store. Reads take microseconds; a few cover a 2-core machine.
+const READERS: usize = 4;
+
+/// Maps rusqlite errors into the store's error type.
+trait Db<T> {
+    fn db(self) -> Result<T>;
+}
+
+impl<T> Db<T> for rusqlite::Result<T> {
+    fn db(self) -> Result<T> {
+        self.map_err(|e| StoreError::Backend(e.to_string()))
+    }
+}
+
+/// `usize` limits as SQL `LIMIT` values.
+fn sql_limit(n: usize) -> i64 {
+    i64::try_from(n).unwrap_or(i64::MAX)
+}
+
+/// A panic inside a closure we called (while holding a lock) has already rolled back its
+/// transaction; the connection is usable, so poisoning is not an error here.
+fn lock(m: &Mutex<Connection>) -> MutexGuard<'_, Connection> {
+    m.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+pub struct SqliteStore {
+    writer: Mutex<Connection>,
+    /// Empty for an in-memory database, whose connections cannot share it: the writer reads.
+    readers: Vec<Mutex<Connection>>,
+    next_reader: AtomicUsize,
+}
+
+impl SqliteStore {
+    /// Opens (creating if needed) the database at `path`, and its parent directory, and brings
+    /// the schema up to date.
+    pub fn open(path: &Path) -> Result<Self> {
+        let io = |what: &str, e: std::io::Error| StoreError::Backend(format!("{what}: {e}"));
+        if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+            create_dirs_durably(parent).map_err(|e| io("creating the database directory", e))?;
+        }
+        let mut writer = Connection::open(path).db()?;
+        configure(&writer)?;
+        let mode: String = writer
+            .query_row("PRAGMA journal_mode = WAL", [], |row| row.get(0))
+            .db()?;
+        if !mode.eq_ignore_ascii_case("wal") {
+            return Err(StoreError::Backend(format!(
+                "cannot use WAL mode (got {mode})"
+            )));
+        }
+        schema::migrate(&mut writer)?;
+        // SQLite fsyncs the directory when it creates a journal, not when it creates the
+        // database file itself.
+        if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+            sync_dir(parent).map_err(|e| io("syncing the database directory", e))?;
+        }
+        let mut readers = Vec::with_capacity(READERS);
+        for _ in 0..READERS {
+            let reader = Connection::open(path).db()?;
+            configure(&reader)?;
+            reader.pragma_update(None, "query_only", true).db()?;
+            readers.push(Mutex::new(reader));
+        }
+        Ok(SqliteStore {
+            writer: Mutex::new(writer),
+            readers,
+            next_reader: AtomicUsize::new(0),
+        })
+    }
+
+    /// A private, empty database that lives as long as the store. For tests.
+    pub fn open_in_memory() -> Result<Self> {
+        let mut conn = Connection::open_in_memory().db()?;
+        configure(&conn)?;
+        schema::migrate(&mut conn)?;
+        Ok(SqliteStore {
+            writer: Mutex::new(conn),
+            readers: Vec::new(),
+            next_reader: AtomicUsize::new(0),
+        })
+    }
+
+    /// Runs `f` in one immediate write transaction; commits when it returns `Ok`.
+    fn write<T>(&self, f: impl FnOnce(&Transaction<'_>) -> Result<T>) -> Result<T> {
+        let mut conn = lock(&self.writer);
+        let tx = conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .db()?;
+        let out = f(&tx)?;
+        tx.commit().db()?;
+        Ok(out)
+    }
+
+    /// Runs `f` in one read transaction, so multi-statement reads see one snapshot.
+    fn read<T>(&self, f: impl FnOnce(&Transaction<'_>) -> Result<T>) -> Result<T> {
+        let mut conn = self.reader();
+        let tx = conn
+            .transaction_with_behavior(TransactionBehavior::Deferred)
+            .db()?;
+        let out = f(&tx)?;
+        // Only ends the snapshot: nothing was written.
+        tx.commit().db()?;
+        Ok(out)
+    }
+
+    /// A free read connection if there is one, else wait on one in turn.
+    fn reader(&self) -> MutexGuard<'_, Connection> {
+        if self.readers.is_empty() {
+            return lock(&self.writer);
+        }
+        for reader in &self.readers {
+            match reader.try_lock() {
+                Ok(guard) => return guard,
+                Err(TryLockError::Poisoned(poisoned)) => return poisoned.into_inner(),
+                Err(TryLockError::WouldBlock) => {}
+            }
+        }
+        let turn = self.next_reader.fetch_add(1, Ordering::Relaxed) % self.readers.len();
+        // `turn` is always in range; fall back to the writer rather than index-panic.
+        match self.readers.get(turn) {
+            Some(reader) => lock(reader),
+            None => lock(&self.writer),
+        }
+    }
+}
+
+/// Per-connection settings (SQLite does not persist these).
+fn configure(conn: &Connection) -> Result<()> {
+    conn.busy_timeout(BUSY_TIMEOUT).db()?;
+    conn.pragma_update(None, "foreign_keys", true).db()?;
+    conn.pragma_update(None, "synchronous", "FULL").db()?;
+    Ok(())
+}
+
+/// `create_dir_all`, then fsyncs the parent of every directory it created so the new entries
+/// survive power loss.
+fn create_dirs_durably(dir: &Path) -> std::io::Result<()> {
+    if dir.is_dir() {
+        return Ok(());
+    }
+    if let Some(parent) = dir.parent().filter(|p| !p.as_os_str().is_empty()) {
+        create_dirs_durably(parent)?;
+    }
+    match std::fs::create_dir(dir) {
+        Ok(()) => {}
+        // Another process won the race; it is there either way.
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => return Ok(()),
+        Err(e) => return Err(e),
+    }
+    match dir.parent().filter(|p| !p.as_os_str().is_empty()) {
+        Some(parent) => sync_dir(parent),
+        None => Ok(()),
+    }
+}
+
+fn sync_dir(dir: &Path) -> std::io::Result<()> {
+    std::fs::File::open(dir)?.sync_all()
+}
+
+impl Store for SqliteStore {
+    fn create_project(&self, project: &ProjectRecord) -> Result<()> {
+        self.write(|tx| projects::create(tx, project))
+    }
+
+    fn update_project(&self, project: &ProjectRecord) -> Result<()> {
+        self.write(|tx| projects::update(tx, project))
+    }
+
+    fn delete_project(&self, name: &str) -> Result<bool> {
+        self.write(|tx| projects::delete(tx, name))
+    }
+
+    fn get_project(&self, name: &str) -> Result<Option<ProjectRecord>> {
+        self.read(|tx| projects::get(tx, name))
+    }
+
+    fn get_projects(&self, names: &[String]) -> Result<Vec<ProjectRecord>> {
+        self.read(|tx| projects::get_many(tx, names))
+    }
+
+    fn list_projects(
+        &self,
+        sort: ProjectSort,
+        order: Order,
+        token: Option<&str>,
+        limit: usize,
+    ) -> Result<Page<String>> {
+        self.read(|tx| projects::list(tx, sort, order, token, limit))
+    }
+
+    fn insert_build(
+        &self,
+        build: &BuildRecord,
+        doc_with_number: &dyn Fn(i64) -> String,
+        idempotency: Option<&IdempotencyRecord>,
+    ) -> Result<BuildRecord> {
+        self.write(|tx| builds::insert(tx, build, doc_with_number, idempotency))
+    }
+
+    fn get_build(&self, id: &str) -> Result<Option<BuildRecord>> {
+        self.read(|tx| builds::get(tx, id))
+    }
+
+    fn get_builds(&self, ids: &[String]) -> Result<Vec<BuildRecord>> {
+        self.read(|tx| builds::get_many(tx, ids))
+    }
+
+    fn update_build(
+        &self,
+        id: &str,
+        change: &mut dyn FnMut(&mut BuildRecord),
+    ) -> Result<Option<BuildRecord>> {
+        self.write(|tx| builds::update(tx, id, change))
+    }
+
+    fn delete_builds(&self, ids: &[String]) -> Result<Vec<String>> {
+        self.write(|tx| builds::delete_many(tx, ids))
+    }
+
+    fn list_builds(&self, order: Order, token: Option<&str>, limit: usize) -> Result<Page<String>> {
+        self.read(|tx| builds::list(tx, order, token, limit))
+    }
+
+    fn list_builds_for_project(
+        &self,
+        project: &str,
+        order: Order,
+        token: Option<&str>,
+        limit: usize,
+    ) -> Result<Page<String>> {
+        self.read(|tx| builds::list_for_project(tx, project, order, token, limit))
+    }
+
+    fn builds_in_state(&self, state: BuildState, limit: usize) -> Result<Vec<BuildRecord>> {
+        self.read(|tx| builds::in_state(tx, state, limit))
+    }
+
+    fn active_builds_of_project(&self, project: &str) -> Result<usize> {
+        self.read(|tx| builds::active_count(tx, project))
+    }
+
+    fn find_idempotency(&self, token: &str, not_before_ms: i64) -> Result<Option<IdempotencyRecord>> {
+        self.read(|tx| builds::find_idempotency(tx, token, not_before_ms))
+    }
+
+    fn purge_idempotency(&self, before_ms: i64) -> Result<usize> {
+        self.write(|tx| builds::purge_idempotency(tx, before_ms))
+    }
+
+    fn append_log(&self, build_id: &str, events: &[LogEvent]) -> Result<i64> {
+        self.write(|tx| logs::append(tx, build_id, events))
+    }
+
+    fn read_log(&self, build_id: &str, query: &LogQuery) -> Result<Vec<LogEvent>> {
+        self.read(|tx| logs::read(tx, build_id, query))
+    }
+
+    fn log_len(&self, build_id: &str) -> Result<i64> {
+        self.read(|tx| logs::len(tx, build_id))
+    }
+}
+
+/// Builds a page from `limit + 1` fetched rows: the extra row only says that more exist.
+fn page<T>(
+    mut rows: Vec<(T, crate::token::Cursor)>,
+    limit: usize,
+    listing: crate::token::Listing,
+    order: Order,
+) -> Page<T> {
+    let more = rows.len() > limit;
+    rows.truncate(limit);
+    let next = match rows.last() {
+        Some((_, cursor)) if more => Some(crate::token::encode(listing, order, cursor)),
+        _ => None,
+    };
+    Page {
+        items: rows.into_iter().map(|(item, _)| item).collect(),
+        next,
+    }
+}
+
+/// `ASC`/`DESC` and the keyset comparison that continues after a key in that order.
+fn direction(order: Order) -> (&'static str, &'static str) {
+    match order {
+        Order::Ascending => ("ASC", ">"),
+        Order::Descending => ("DESC", "<"),
+    }
+}
+
+#[cfg(test)]
+mod tests;

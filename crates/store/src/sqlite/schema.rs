@@ -1,0 +1,96 @@
+//! Schema migrations, applied in order and counted in `PRAGMA user_version`.
+//!
+//! Never edit a released step: append a new one. Each step runs in its own transaction together
+//! with the version bump, so a crash leaves the database at a whole step.
+
+use rusqlite::{Connection, TransactionBehavior};
+
+use super::Db;
+use crate::{Result, StoreError};
+
+/// Step `i` takes the schema from version `i` to `i + 1`.
+const MIGRATIONS: &[&str] = &[
+    // 1: the initial schema.
+    r#"
+    CREATE TABLE projects (
+        name        TEXT PRIMARY KEY NOT NULL,
+        created_ms  INTEGER NOT NULL,
+        modified_ms INTEGER NOT NULL,
+        doc         TEXT NOT NULL
+    );
+    CREATE INDEX projects_created ON projects (created_ms, name);
+    CREATE INDEX projects_modified ON projects (modified_ms, name);
+
+    -- Build numbers live apart from `projects` so that they outlive a deleted project: a project
+    -- created again under the same name continues its numbering, and (project, number) stays
+    -- unique across the builds the old project left behind.
+    CREATE TABLE build_counters (
+        project     TEXT PRIMARY KEY NOT NULL,
+        last_number INTEGER NOT NULL
+    ) WITHOUT ROWID;
+
+    CREATE TABLE builds (
+        id             TEXT PRIMARY KEY NOT NULL,
+        project        TEXT NOT NULL,
+        number         INTEGER NOT NULL,
+        state          TEXT NOT NULL,
+        submitted_ms   INTEGER NOT NULL,
+        stop_requested INTEGER NOT NULL DEFAULT 0,
+        doc            TEXT NOT NULL
+    );
+    CREATE UNIQUE INDEX builds_project_number ON builds (project, number);
+    CREATE INDEX builds_state_submitted ON builds (state, submitted_ms, id);
+    CREATE INDEX builds_submitted_id ON builds (submitted_ms, id);
+    -- Only queued and running builds: small, and counting a project's active builds reads
+    -- nothing else.
+    CREATE INDEX builds_active ON builds (project) WHERE state IN ('QUEUED', 'RUNNING');
+
+    CREATE TABLE idempotency (
+        token        TEXT PRIMARY KEY NOT NULL,
+        request_hash TEXT NOT NULL,
+        build_id     TEXT NOT NULL,
+        created_ms   INTEGER NOT NULL
+    );
+    CREATE INDEX idempotency_created ON idempotency (created_ms);
+
+    CREATE TABLE log_events (
+        build_id     TEXT NOT NULL REFERENCES builds (id) ON DELETE CASCADE,
+        seq          INTEGER NOT NULL,
+        timestamp_ms INTEGER NOT NULL,
+        ingestion_ms INTEGER NOT NULL,
+        message      TEXT NOT NULL,
+        PRIMARY KEY (build_id, seq)
+    ) WITHOUT ROWID;
+    "#,
+];
+
+/// The schema version this code writes.
+pub(super) fn latest_version() -> i64 {
+    i64::try_from(MIGRATIONS.len()).unwrap_or(i64::MAX)
+}
+
+/// Brings the database up to the latest version. Safe against other processes migrating at
+/// the same time: the version is read again inside each write transaction.
+pub(super) fn migrate(conn: &mut Connection) -> Result<()> {
+    loop {
+        let tx = conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .db()?;
+        let version: i64 = tx
+            .query_row("PRAGMA user_version", [], |row| row.get(0))
+            .db()?;
+        let step = usize::try_from(version).ok().filter(|v| *v <= MIGRATIONS.len());
+        let Some(step) = step else {
+            return Err(StoreError::Backend(format!(
+                "database schema version {version} is not one this program knows (0 to {})",
+                latest_version()
+            )));
+        };
+        let Some(step) = MIGRATIONS.get(step) else {
+            return Ok(());
+        };
+        tx.execute_batch(step).db()?;
+        tx.pragma_update(None, "user_version", version + 1).db()?;
+        tx.commit().db()?;
+    }
+}

@@ -1,0 +1,174 @@
+//! SQLite-specific checks: settings, schema versioning and query plans. Behaviour shared by
+//! every store is in `conformance`.
+
+use rusqlite::Connection;
+
+use super::{SqliteStore, builds, lock, logs, projects, schema};
+use crate::{Order, ProjectSort, StoreError};
+
+fn plan(conn: &Connection, sql: &str) -> Vec<String> {
+    let mut stmt = conn
+        .prepare(&format!("EXPLAIN QUERY PLAN {sql}"))
+        .unwrap_or_else(|e| panic!("{sql}: {e}"));
+    // Plans do not depend on the values; NULL fills every parameter.
+    let nulls = vec![rusqlite::types::Null; stmt.parameter_count()];
+    stmt.query_map(rusqlite::params_from_iter(nulls), |row| {
+        row.get::<_, String>(3)
+    })
+        .and_then(|rows| rows.collect())
+        .unwrap_or_else(|e| panic!("{sql}: {e}"))
+}
+
+/// Every statement the store runs, with whether it continues after a paging key.
+fn all_statements() -> Vec<String> {
+    let mut sql: Vec<String> = [
+        projects::CREATE,
+        projects::UPDATE,
+        projects::DELETE,
+        projects::GET,
+        builds::PROJECT_EXISTS,
+        builds::NEXT_NUMBER,
+        builds::INSERT,
+        builds::REMEMBER_TOKEN,
+        builds::GET,
+        builds::UPDATE,
+        builds::DELETE,
+        builds::IN_STATE,
+        builds::ACTIVE_COUNT,
+        builds::FIND_TOKEN,
+        builds::PURGE_TOKENS,
+        logs::BUILD_EXISTS,
+        logs::LEN,
+        logs::INSERT,
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    for order in [Order::Ascending, Order::Descending] {
+        for after in [false, true] {
+            for sort in [ProjectSort::Name, ProjectSort::Created, ProjectSort::Modified] {
+                sql.push(projects::list_sql(sort, order, after));
+            }
+            sql.push(builds::list_sql(order, after));
+            sql.push(builds::list_for_project_sql(order, after));
+        }
+    }
+    sql.push(logs::read_sql(true));
+    sql.push(logs::read_sql(false));
+    sql
+}
+
+/// Plan steps that read more than the rows asked for: sorting in a temporary b-tree, or a
+/// scan that is not an ordered index walk stopped by a `LIMIT`.
+fn unindexed_steps(conn: &Connection, sql: &str) -> Vec<String> {
+    plan(conn, sql)
+        .into_iter()
+        .filter(|step| {
+            step.contains("TEMP B-TREE")
+                || (step.starts_with("SCAN") && !(step.contains("INDEX") && sql.contains("LIMIT")))
+        })
+        .collect()
+}
+
+/// Listing page 1000 costs what page 1 costs, and no lookup grows with the table.
+#[test]
+fn every_statement_is_indexed() {
+    let store = SqliteStore::open_in_memory().expect("open");
+    let conn = lock(&store.writer);
+    for sql in all_statements() {
+        let bad = unindexed_steps(&conn, &sql);
+        assert!(bad.is_empty(), "{sql}\n  {bad:?}");
+    }
+    // The check itself catches a sort and a scan.
+    let sorts = "SELECT id FROM builds ORDER BY doc LIMIT 5";
+    assert!(!unindexed_steps(&conn, sorts).is_empty());
+    let scans = "SELECT COUNT(*) FROM builds WHERE stop_requested = 1";
+    assert!(!unindexed_steps(&conn, scans).is_empty());
+}
+
+#[test]
+fn paging_keys_and_active_count_search_their_indexes() {
+    let store = SqliteStore::open_in_memory().expect("open");
+    let conn = lock(&store.writer);
+    let expect = |sql: String, wanted: &str| {
+        let steps = plan(&conn, &sql);
+        assert!(
+            steps.iter().any(|s| s.starts_with("SEARCH") && s.contains(wanted)),
+            "{sql}\n  plan: {steps:?}"
+        );
+    };
+    for order in [Order::Ascending, Order::Descending] {
+        expect(builds::list_sql(order, true), "builds_submitted_id");
+        expect(
+            builds::list_for_project_sql(order, true),
+            "builds_project_number",
+        );
+        expect(
+            projects::list_sql(ProjectSort::Created, order, true),
+            "projects_created",
+        );
+        expect(
+            projects::list_sql(ProjectSort::Modified, order, true),
+            "projects_modified",
+        );
+    }
+    expect(builds::ACTIVE_COUNT.to_string(), "builds_active");
+    expect(builds::IN_STATE.to_string(), "builds_state_submitted");
+    expect(logs::read_sql(false), "PRIMARY KEY");
+}
+
+#[test]
+fn file_store_is_wal_with_full_sync_and_foreign_keys() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let store = SqliteStore::open(&dir.path().join("kiln.db")).expect("open");
+    let conn = lock(&store.writer);
+    let pragma = |name: &str| -> String {
+        conn.query_row(&format!("PRAGMA {name}"), [], |row| {
+            row.get::<_, rusqlite::types::Value>(0)
+        })
+        .map(|v| format!("{v:?}"))
+        .expect(name)
+    };
+    assert_eq!(pragma("journal_mode"), "Text(\"wal\")");
+    // 2 = FULL: the WAL is fsynced at every commit.
+    assert_eq!(pragma("synchronous"), "Integer(2)");
+    assert_eq!(pragma("foreign_keys"), "Integer(1)");
+    assert_eq!(
+        pragma("user_version"),
+        format!("Integer({})", schema::latest_version())
+    );
+    drop(conn);
+    for reader in &store.readers {
+        let reader = lock(reader);
+        let query_only: i64 = reader
+            .query_row("PRAGMA query_only", [], |row| row.get(0))
+            .expect("query_only");
+        assert_eq!(query_only, 1);
+    }
+}
+
+#[test]
+fn open_creates_missing_parent_directories() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("a").join("b").join("kiln.db");
+    SqliteStore::open(&path).expect("open");
+    assert!(path.is_file());
+}
+
+#[test]
+fn reopening_keeps_the_version_and_refuses_a_newer_schema() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("kiln.db");
+    drop(SqliteStore::open(&path).expect("first open"));
+    drop(SqliteStore::open(&path).expect("second open migrates nothing"));
+
+    let conn = Connection::open(&path).expect("raw open");
+    conn.pragma_update(None, "user_version", schema::latest_version() + 1)
+        .expect("bump version");
+    drop(conn);
+    match SqliteStore::open(&path) {
+        Err(StoreError::Backend(msg)) => assert!(msg.contains("schema version"), "{msg}"),
+        Err(e) => panic!("unexpected error {e}"),
+        Ok(_) => panic!("opened a database from the future"),
+    }
+}

@@ -1,0 +1,69 @@
+//! The conformance suite against SQLite, in memory and in a file, one test per case.
+
+use kiln_store::conformance::{self, CASES};
+use kiln_store::{SqliteStore, Store};
+
+fn in_memory(case: conformance::Case) {
+    let store = SqliteStore::open_in_memory().expect("open in memory");
+    case(&store);
+}
+
+fn in_file(case: conformance::Case) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let store = SqliteStore::open(&dir.path().join("kiln.db")).expect("open file");
+    case(&store);
+}
+
+macro_rules! cases {
+    ($($name:ident),* $(,)?) => {
+        mod memory {
+            $(#[test] fn $name() { super::in_memory(kiln_store::conformance::$name); })*
+        }
+        mod file {
+            $(#[test] fn $name() { super::in_file(kiln_store::conformance::$name); })*
+        }
+        const LISTED: &[&str] = &[$(stringify!($name)),*];
+    };
+}
+
+cases!(
+    project_create_get_and_duplicate,
+    project_update,
+    project_delete_keeps_builds,
+    project_get_many,
+    project_list_sorts_and_pages,
+    build_numbers_count_per_project,
+    build_numbers_never_reused,
+    build_numbers_unique_under_concurrency,
+    build_insert_failures_store_nothing,
+    get_builds_order_missing_duplicates,
+    update_build_changes_only_mutable_fields,
+    update_build_is_atomic,
+    delete_builds_reports_deleted_and_drops_logs,
+    list_builds_pages_by_submission_time,
+    list_builds_for_project_pages_by_number,
+    builds_in_state_oldest_first,
+    active_builds_counted_per_project,
+    idempotency_window_and_purge,
+    invalid_tokens_are_rejected,
+    log_append_numbers_continuously,
+    log_read_forward_and_backward,
+    log_time_filters,
+);
+
+/// A case added to the suite but not to the list above would silently not run per backend.
+#[test]
+fn every_case_is_listed() {
+    let mut listed: Vec<&str> = LISTED.to_vec();
+    let mut known: Vec<&str> = CASES.iter().map(|(name, _)| *name).collect();
+    listed.sort_unstable();
+    known.sort_unstable();
+    assert_eq!(listed, known);
+}
+
+#[test]
+fn run_all_runs_against_fresh_stores() {
+    conformance::run_all(&|| -> Box<dyn Store> {
+        Box::new(SqliteStore::open_in_memory().expect("open in memory"))
+    });
+}
