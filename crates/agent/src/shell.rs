@@ -101,18 +101,7 @@ impl ShellSession {
     pub fn run(&mut self, command: &str, extra_env: &[(String, String)], output: &OutputSink) -> io::Result<i32> {
         self.prepare()?;
         self.check_cwd(output);
-        let epilogue = self.state_dir.join(EPILOGUE_FILE);
-        let prologue = self.state_dir.join(PROLOGUE_FILE);
-        let files = if self.carry_state {
-            state::clear_markers(&self.state_dir)?;
-            write_private(&prologue, &script::prologue(&epilogue, &self.vars.locals))?;
-            Some((prologue.as_path(), epilogue.as_path()))
-        } else {
-            None
-        };
-        let script_path = self.state_dir.join(SCRIPT_FILE);
-        write_private(&script_path, &script::command_script(command, files))?;
-
+        let script_path = self.write_scripts(command, extra_env)?;
         let mut cmd = Command::new(self.kind.program());
         cmd.arg(&script_path)
             .env_clear()
@@ -123,18 +112,10 @@ impl ShellSession {
         let status = output::run_with_output(cmd, output);
         // The prologue holds variable values, possibly secrets: keep them on disk only briefly.
         let _ = std::fs::remove_file(&script_path);
-        let _ = std::fs::remove_file(&prologue);
+        let _ = std::fs::remove_file(self.state_dir.join(PROLOGUE_FILE));
         let status = status?;
-
         if self.carry_state {
-            let dump = state::read_dump(&self.state_dir);
-            state::remove_dump(&self.state_dir);
-            if let Some(dump) = dump? {
-                self.vars = self.vars.merge(&dump, extra_env);
-                if let Some(cwd) = dump.cwd {
-                    self.cwd = cwd;
-                }
-            }
+            self.absorb_dump(extra_env)?;
         }
         Ok(status.code().or_else(|| status.signal().map(|s| 128 + s)).unwrap_or(-1))
     }
@@ -174,6 +155,36 @@ impl ShellSession {
             let path = self.state_dir.join(EPILOGUE_FILE);
             write_private(&path, &script::epilogue(&self.state_dir))?;
             self.epilogue_written = true;
+        }
+        Ok(())
+    }
+
+    /// Writes the script for `command` (and, for 0.2, its prologue) and returns the script's path.
+    fn write_scripts(&self, command: &str, extra_env: &[(String, String)]) -> io::Result<PathBuf> {
+        let script_path = self.state_dir.join(SCRIPT_FILE);
+        if !self.carry_state {
+            write_private(&script_path, &script::command_script(command, None))?;
+            return Ok(script_path);
+        }
+        state::clear_markers(&self.state_dir)?;
+        let epilogue = self.state_dir.join(EPILOGUE_FILE);
+        let prologue = self.state_dir.join(PROLOGUE_FILE);
+        // A per-command override also hides a carried-over local of the same name.
+        let locals = self.vars.locals.iter().filter(|(name, _)| !extra_env.iter().any(|(n, _)| n == *name));
+        write_private(&prologue, &script::prologue(&epilogue, locals))?;
+        write_private(&script_path, &script::command_script(command, Some((&prologue, &epilogue))))?;
+        Ok(script_path)
+    }
+
+    /// Takes over the state the epilogue dumped, if it ran to the end.
+    fn absorb_dump(&mut self, extra_env: &[(String, String)]) -> io::Result<()> {
+        let dump = state::read_dump(&self.state_dir);
+        state::remove_dump(&self.state_dir);
+        if let Some(dump) = dump? {
+            self.vars = self.vars.merge(&dump, extra_env);
+            if let Some(cwd) = dump.cwd {
+                self.cwd = cwd;
+            }
         }
         Ok(())
     }

@@ -1,4 +1,5 @@
 //! Buildspec shell semantics against the real /bin/sh and bash.
+#![allow(clippy::unwrap_used)] // a panic is a test failure
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -24,18 +25,13 @@ struct Fixture {
 
 impl Fixture {
     fn new(name: &str, kind: ShellKind, carry_state: bool) -> Self {
-        let root = Path::new(env!("CARGO_TARGET_TMPDIR"))
-            .join("kiln-agent-shell")
-            .join(format!("{name}-{kind:?}"));
+        let root = Path::new(env!("CARGO_TARGET_TMPDIR")).join("kiln-agent-shell").join(format!("{name}-{kind:?}"));
         let _ = std::fs::remove_dir_all(&root);
         std::fs::create_dir_all(root.join("work")).unwrap();
         let root = root.canonicalize().unwrap();
         let work = root.join("work");
         let env = BTreeMap::from([
-            (
-                "PATH".to_string(),
-                std::env::var("PATH").unwrap_or_else(|_| "/usr/bin:/bin".into()),
-            ),
+            ("PATH".to_string(), std::env::var("PATH").unwrap_or_else(|_| "/usr/bin:/bin".into())),
             ("HOME".to_string(), root.display().to_string()),
         ]);
         let session = ShellSession::new(kind, env, work.clone(), root.join("state"), carry_state);
@@ -47,24 +43,14 @@ impl Fixture {
             sink_lines.lock().unwrap().push(line.clone());
             let _ = tx.lock().unwrap().send(line);
         });
-        Fixture {
-            root,
-            work,
-            session,
-            lines,
-            events,
-            sink,
-        }
+        Fixture { root, work, session, lines, events, sink }
     }
 
     /// Runs a command; returns its status and the lines delivered by the time `run` returned.
     fn run_with(&mut self, command: &str, extra: &[(&str, &str)]) -> (i32, Vec<String>) {
         self.lines.lock().unwrap().clear();
         while self.events.try_recv().is_ok() {}
-        let extra: Vec<(String, String)> = extra
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect();
+        let extra: Vec<(String, String)> = extra.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
         let status = self.session.run(command, &extra, &self.sink).unwrap();
         (status, self.lines.lock().unwrap().clone())
     }
@@ -287,6 +273,7 @@ fn shell_options_are_not_carried() {
         assert_eq!(f.ok("echo plain"), ["plain"]);
         // `set -x` inside a command traces that command only, never the state saving.
         assert_eq!(f.ok("set -x; V=1"), ["+ V=1"]);
+        assert_eq!(f.run("set -x; exit 4"), (4, vec!["+ exit 4".to_string()]));
         f.ok("set -u");
         assert_eq!(f.ok("echo \"[$UNSET_VAR]\""), ["[]"]);
     }
@@ -367,10 +354,7 @@ fn background_process_does_not_block_the_command() {
         let pid = pid.trim();
         // `run` returned while the background process still holds the output pipe.
         assert!(process_alive(pid), "sleep {pid} already gone");
-        std::process::Command::new("kill")
-            .arg(pid)
-            .status()
-            .unwrap();
+        std::process::Command::new("kill").arg(pid).status().unwrap();
         // The session still works afterwards.
         assert_eq!(f.ok("echo again"), ["again"]);
     }
@@ -414,6 +398,11 @@ fn extra_env_is_visible_but_not_persisted() {
         assert_eq!(f.session.var("CODEBUILD_BUILD_SUCCEEDING"), Some("1"));
         assert_eq!(f.session.var("ONLY_NOW"), None);
         assert_eq!(f.ok("echo \"$CODEBUILD_BUILD_SUCCEEDING${ONLY_NOW-unset}\""), ["1unset"]);
+        // An override also hides a local of the same name, for that command only.
+        f.ok("LOCAL_ONE=old");
+        assert_eq!(f.run_with("echo $LOCAL_ONE", &[("LOCAL_ONE", "new")]).1, ["new"]);
+        assert_eq!(f.session.locals().get("LOCAL_ONE").map(String::as_str), Some("old"));
+        assert!(!f.session.exported().contains_key("LOCAL_ONE"));
         // A command that deliberately changes such a variable keeps its change.
         f.run_with("ONLY_NOW=mine", &extra);
         assert_eq!(f.session.var("ONLY_NOW"), Some("mine"));
@@ -493,10 +482,7 @@ fn measure_overhead() {
     for kind in BOTH {
         let bare_start = Instant::now();
         for _ in 0..N {
-            let status = std::process::Command::new(kind.program())
-                .args(["-c", "true"])
-                .status()
-                .unwrap();
+            let status = std::process::Command::new(kind.program()).args(["-c", "true"]).status().unwrap();
             assert!(status.success());
         }
         let bare = bare_start.elapsed() / N;

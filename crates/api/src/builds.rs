@@ -244,7 +244,7 @@ impl Api {
     }
 
     /// CodeBuild's limits at submission: the project's concurrent build limit (StartBuild fails,
-    /// builds are not queued past it) and the account queue (five times the concurrency).
+    /// builds are not queued past it) and the account's queue limit.
     fn check_limits(&self, project_name: &str) -> Result<(), ApiError> {
         if let Some(record) = self.store.get_project(project_name)? {
             let project: Project = from_doc(&record.doc)?;
@@ -257,7 +257,7 @@ impl Api {
                 }
             }
         }
-        let queue_limit = self.config.concurrency.saturating_mul(5).max(1);
+        let queue_limit = self.config.max_queued.max(1);
         if self.store.builds_in_state(BuildState::Queued, queue_limit)?.len() >= queue_limit {
             return Err(ApiError::AccountLimitExceeded(format!(
                 "Cannot have more than {queue_limit} builds in queue for the account"

@@ -24,6 +24,8 @@ pub struct Config {
     pub account_id: String,
     /// Builds that may run at once (CodeBuild's account-level concurrency).
     pub concurrency: usize,
+    /// Builds that may wait in the queue (CodeBuild: five times the concurrency).
+    pub max_queued: usize,
 }
 
 impl Config {

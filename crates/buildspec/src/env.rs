@@ -1,18 +1,12 @@
 //! The `env` and `proxy` sections.
 
-use crate::error::BuildspecError;
+use crate::error::{BuildspecError, shown};
 use crate::model::{Env, Proxy};
 use crate::read::{Ctx, Result, flag, get, map, opt_string, string_list, string_map};
 use crate::yaml::{Kind, Value};
 
-const ENV_KEYS: [&str; 6] = [
-    "shell",
-    "variables",
-    "parameter-store",
-    "secrets-manager",
-    "exported-variables",
-    "git-credential-helper",
-];
+const ENV_KEYS: [&str; 6] =
+    ["shell", "variables", "parameter-store", "secrets-manager", "exported-variables", "git-credential-helper"];
 
 /// Linux shells CodeBuild accepts in `env/shell`.
 pub const LINUX_SHELLS: [&str; 2] = ["bash", "/bin/sh"];
@@ -58,10 +52,7 @@ fn read_shell(value: &Value) -> Result<Option<String>> {
     } else {
         "expected bash or /bin/sh"
     };
-    Err(BuildspecError::at(
-        format!("Unsupported shell `{shell}` in env/shell: {why}"),
-        value.pos,
-    ))
+    Err(BuildspecError::at(format!("Unsupported shell `{}` in env/shell: {why}", shown(&shell)), value.pos))
 }
 
 fn read_exported(value: &Value) -> Result<Vec<String>> {
@@ -74,8 +65,9 @@ fn read_exported(value: &Value) -> Result<Vec<String>> {
         if RESERVED_EXPORT_PREFIXES.iter().any(|p| name.starts_with(p)) {
             return Err(BuildspecError::at(
                 format!(
-                    "Invalid exported variable `{name}` in env/exported-variables: \
-                     variables starting with AWS_ or CODEBUILD_ cannot be exported"
+                    "Invalid exported variable `{}` in env/exported-variables: \
+                     variables starting with AWS_ or CODEBUILD_ cannot be exported",
+                    shown(name)
                 ),
                 item.pos,
             ));

@@ -63,8 +63,8 @@ mod yaml;
 pub use env::{LINUX_SHELLS, RESERVED_EXPORT_PREFIXES};
 pub use error::BuildspecError;
 pub use model::{
-    Artifacts, Buildspec, Cache, CacheAction, Env, OnFailure, Phase, Phases, Proxy,
-    REPORT_FILE_FORMATS, Report, Version, Warning, format_warnings,
+    Artifacts, Buildspec, Cache, CacheAction, Env, OnFailure, Phase, Phases, Proxy, REPORT_FILE_FORMATS, Report,
+    Version, Warning, format_warnings,
 };
 pub use on_failure::{DEFAULT_RETRY_COUNT, MAX_RETRY_COUNT};
 pub use phases::MAX_COMMANDS;

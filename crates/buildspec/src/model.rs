@@ -207,22 +207,15 @@ impl Buildspec {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)] // a panic is a test failure
 mod tests {
     use super::*;
 
     #[test]
     fn warnings_render_like_codebuild() {
         let text = format_warnings(&[
-            Warning {
-                section: "artifacts".into(),
-                keys: vec!["type".into()],
-                line: 3,
-            },
-            Warning {
-                section: "BUILD".into(),
-                keys: vec!["env".into(), "steps".into()],
-                line: 9,
-            },
+            Warning { section: "artifacts".into(), keys: vec!["type".into()], line: 3 },
+            Warning { section: "BUILD".into(), keys: vec!["env".into(), "steps".into()], line: 9 },
         ]);
         assert_eq!(
             text.as_deref(),

@@ -1,6 +1,7 @@
 //! `on-failure`: `ABORT | CONTINUE | RETRY | RETRY-<count> | RETRY-<regex> |
 //! RETRY-<count>-<regex>`.
 
+use crate::error::shown;
 use crate::model::OnFailure;
 
 /// Retries when `RETRY` gives no count.
@@ -21,10 +22,7 @@ pub(crate) fn parse(text: &str) -> Result<OnFailure, String> {
         return Ok(OnFailure::Continue);
     }
     if upper == "RETRY" {
-        return Ok(OnFailure::Retry {
-            count: DEFAULT_RETRY_COUNT,
-            pattern: None,
-        });
+        return Ok(OnFailure::Retry { count: DEFAULT_RETRY_COUNT, pattern: None });
     }
     let Some(rest) = upper.strip_prefix("RETRY-").and(text.get("RETRY-".len()..)) else {
         return Err("expected ABORT, CONTINUE, RETRY, RETRY-<count>, RETRY-<regex> or RETRY-<count>-<regex>".into());
@@ -45,7 +43,7 @@ pub(crate) fn parse(text: &str) -> Result<OnFailure, String> {
         Some(pattern) => {
             // CodeBuild matches with Go's RE2; the regex crate has the same syntax.
             regex::Regex::new(pattern)
-                .map_err(|_| format!("`{pattern}` is not a valid regular expression"))?;
+                .map_err(|_| format!("`{}` is not a valid regular expression", shown(pattern)))?;
             Some(pattern.to_owned())
         }
     };
@@ -61,14 +59,12 @@ fn retry_count(digits: &str) -> Result<u32, String> {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)] // a panic is a test failure
 mod tests {
     use super::*;
 
     fn retry(count: u32, pattern: Option<&str>) -> OnFailure {
-        OnFailure::Retry {
-            count,
-            pattern: pattern.map(str::to_owned),
-        }
+        OnFailure::Retry { count, pattern: pattern.map(str::to_owned) }
     }
 
     #[test]

@@ -1,6 +1,6 @@
 //! What a build leaves behind: `artifacts`, `cache` and `reports`.
 
-use crate::error::BuildspecError;
+use crate::error::{BuildspecError, shown};
 use crate::model::{Artifacts, Cache, CacheAction, REPORT_FILE_FORMATS, Report};
 use crate::read::{Ctx, Result, flag, get, map, opt_string, string_list};
 use crate::yaml::{Entry, Kind, Value};
@@ -33,20 +33,11 @@ pub(crate) fn read_artifacts(ctx: &mut Ctx, value: &Value) -> Result<Artifacts> 
     Ok(artifacts)
 }
 
-fn read_artifact(
-    ctx: &mut Ctx,
-    value: &Value,
-    path: &str,
-    section: &str,
-    known: &[&str],
-) -> Result<Artifacts> {
+fn read_artifact(ctx: &mut Ctx, value: &Value, path: &str, section: &str, known: &[&str]) -> Result<Artifacts> {
     let entries = map(value, path)?;
     ctx.warn_unknown(entries, known, section);
     let field = |key: &str| (get(entries, key), format!("{path}/{key}"));
-    let mut out = Artifacts {
-        files: required_list(value, entries, path, "files")?,
-        ..Artifacts::default()
-    };
+    let mut out = Artifacts { files: required_list(value, entries, path, "files")?, ..Artifacts::default() };
     if let (Some(v), p) = field("name") {
         out.name = opt_string(v, &p)?;
     }
@@ -85,10 +76,7 @@ fn missing(path: &str, key: &str, at: &Value) -> BuildspecError {
 pub(crate) fn read_cache(ctx: &mut Ctx, value: &Value) -> Result<Cache> {
     let entries = map(value, "cache")?;
     ctx.warn_unknown(entries, &["paths", "key", "fallback-keys", "action"], "cache");
-    let mut cache = Cache {
-        paths: required_list(value, entries, "cache", "paths")?,
-        ..Cache::default()
-    };
+    let mut cache = Cache { paths: required_list(value, entries, "cache", "paths")?, ..Cache::default() };
     if let Some(v) = get(entries, "key") {
         cache.key = opt_string(v, "cache/key")?;
     }
@@ -103,7 +91,7 @@ pub(crate) fn read_cache(ctx: &mut Ctx, value: &Value) -> Result<Cache> {
             "save" => CacheAction::Save,
             _ => {
                 return Err(BuildspecError::at(
-                    format!("Invalid value `{text}` for cache/action: expected restore or save"),
+                    format!("Invalid value `{}` for cache/action: expected restore or save", shown(&text)),
                     v.pos,
                 ));
             }
@@ -145,7 +133,8 @@ fn read_report(ctx: &mut Ctx, name: &str, value: &Value) -> Result<Report> {
         if !REPORT_FILE_FORMATS.contains(&upper.as_str()) {
             return Err(BuildspecError::at(
                 format!(
-                    "Invalid file-format `{text}` in {path}: expected one of {}",
+                    "Invalid file-format `{}` in {path}: expected one of {}",
+                    shown(&text),
                     REPORT_FILE_FORMATS.join(", ")
                 ),
                 v.pos,

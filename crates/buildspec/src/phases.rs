@@ -1,6 +1,6 @@
 //! The `phases` section.
 
-use crate::error::BuildspecError;
+use crate::error::{BuildspecError, shown};
 use crate::model::{Phase, Phases};
 use crate::on_failure;
 use crate::read::{Ctx, Result, get, map, opt_string, string_map, type_error};
@@ -11,13 +11,7 @@ use crate::yaml::{Kind, Value};
 /// one buildspec can ask of the agent.
 pub const MAX_COMMANDS: usize = 1_000;
 
-const PHASE_KEYS: [&str; 5] = [
-    "run-as",
-    "on-failure",
-    "runtime-versions",
-    "commands",
-    "finally",
-];
+const PHASE_KEYS: [&str; 5] = ["run-as", "on-failure", "runtime-versions", "commands", "finally"];
 
 pub(crate) fn read_phases(ctx: &mut Ctx, value: &Value) -> Result<Phases> {
     let mut phases = Phases::default();
@@ -31,7 +25,8 @@ pub(crate) fn read_phases(ctx: &mut Ctx, value: &Value) -> Result<Phases> {
                 // CodeBuild's wording.
                 return Err(BuildspecError::at(
                     format!(
-                        "Invalid buildspec phase name: {other}. Expecting: build,install,post_build,pre_build"
+                        "Invalid buildspec phase name: {}. Expecting: build,install,post_build,pre_build",
+                        shown(other)
                     ),
                     entry.key_pos,
                 ));
@@ -62,10 +57,7 @@ fn read_phase(ctx: &mut Ctx, name: &str, value: &Value) -> Result<Phase> {
         && let Some(text) = opt_string(v, &format!("{path}/on-failure"))?
     {
         let parsed = on_failure::parse(&text).map_err(|why| {
-            BuildspecError::at(
-                format!("Invalid on-failure value `{text}` in {path}: {why}"),
-                v.pos,
-            )
+            BuildspecError::at(format!("Invalid on-failure value `{}` in {path}: {why}", shown(&text)), v.pos)
         })?;
         phase.on_failure = Some(parsed);
     }
@@ -114,10 +106,9 @@ fn read_commands(ctx: &mut Ctx, value: &Value, label: &str, path: &str) -> Resul
 fn command_type_error(label: &str, index: usize, item: &Value) -> BuildspecError {
     let err = type_error(&format!("{label}[{index}]"), "of string type", item);
     match item.kind {
-        Kind::Map(_) => err.with_note(format!(
-            ", value of the key tag on line {} might be empty",
-            item.pos.line.saturating_sub(1)
-        )),
+        Kind::Map(_) => {
+            err.with_note(format!(", value of the key tag on line {} might be empty", item.pos.line.saturating_sub(1)))
+        }
         _ => err,
     }
 }

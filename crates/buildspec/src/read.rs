@@ -1,7 +1,7 @@
 //! Typed reads from the YAML tree, each naming the buildspec path
 //! (`env/variables`, `artifacts/files[2]`) in its error.
 
-use crate::error::BuildspecError;
+use crate::error::{BuildspecError, shown};
 use crate::model::Warning;
 use crate::yaml::{Entry, Kind, Value};
 
@@ -18,10 +18,7 @@ pub(crate) struct Ctx {
 impl Ctx {
     /// Records keys not in `known` as a warning for `section`.
     pub(crate) fn warn_unknown(&mut self, entries: &[Entry], known: &[&str], section: &str) {
-        let unknown: Vec<&Entry> = entries
-            .iter()
-            .filter(|e| !known.contains(&e.key.as_str()))
-            .collect();
+        let unknown: Vec<&Entry> = entries.iter().filter(|e| !known.contains(&e.key.as_str())).collect();
         if let Some(first) = unknown.first() {
             self.warnings.push(Warning {
                 section: section.to_owned(),
@@ -34,13 +31,7 @@ impl Ctx {
 
 /// `Expected {path} to be {expected}: found {what} instead`, at the value.
 pub(crate) fn type_error(path: &str, expected: &str, value: &Value) -> BuildspecError {
-    BuildspecError::at(
-        format!(
-            "Expected {path} to be {expected}: found {} instead",
-            value.describe()
-        ),
-        value.pos,
-    )
+    BuildspecError::at(format!("Expected {path} to be {expected}: found {} instead", value.describe()), value.pos)
 }
 
 /// The entries of a mapping section; an empty value is an empty mapping.
@@ -77,7 +68,7 @@ pub(crate) fn flag(value: &Value, path: &str) -> Result<bool> {
         "yes" | "true" | "on" => Ok(true),
         "no" | "false" | "off" => Ok(false),
         _ => Err(BuildspecError::at(
-            format!("Invalid value `{text}` for {path}: expected yes or no"),
+            format!("Invalid value `{}` for {path}: expected yes or no", shown(text)),
             value.pos,
         )),
     }
@@ -109,16 +100,13 @@ pub(crate) fn string_map(value: &Value, path: &str) -> Result<Vec<(String, Strin
         .map(|entry| match &entry.value.kind {
             Kind::Scalar(text) => Ok((entry.key.clone(), text.clone())),
             Kind::Null => Ok((entry.key.clone(), String::new())),
-            _ => Err(type_error(
-                &format!("{path}/{}", entry.key),
-                "a scalar",
-                &entry.value,
-            )),
+            _ => Err(type_error(&format!("{path}/{}", entry.key), "a scalar", &entry.value)),
         })
         .collect()
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)] // a panic is a test failure
 mod tests {
     use super::*;
     use crate::yaml::load;
@@ -133,24 +121,15 @@ mod tests {
             assert_eq!(flag(&value(text), "x").unwrap(), want, "{text}");
         }
         let err = flag(&value("maybe"), "artifacts/discard-paths").unwrap_err();
-        assert_eq!(
-            err.message,
-            "Invalid value `maybe` for artifacts/discard-paths: expected yes or no"
-        );
+        assert_eq!(err.message, "Invalid value `maybe` for artifacts/discard-paths: expected yes or no");
     }
 
     #[test]
     fn list_items_must_be_scalars() {
         let err = string_list(&value("- a\n- b: c\n"), "cache/paths", false).unwrap_err();
-        assert_eq!(
-            err.message,
-            "Expected cache/paths[1] to be of string type: found subkeys instead"
-        );
+        assert_eq!(err.message, "Expected cache/paths[1] to be of string type: found subkeys instead");
         assert_eq!(err.line, Some(2));
-        assert_eq!(
-            string_list(&value("'**/*'"), "f", true).unwrap(),
-            ["**/*"]
-        );
+        assert_eq!(string_list(&value("'**/*'"), "f", true).unwrap(), ["**/*"]);
         assert!(string_list(&value("'**/*'"), "f", false).is_err());
     }
 
@@ -159,13 +138,6 @@ mod tests {
         let root = value("a: 1\nzz: 2\nyy: 3\n");
         let mut ctx = Ctx::default();
         ctx.warn_unknown(map(&root, "").unwrap(), &["a"], "env");
-        assert_eq!(
-            ctx.warnings,
-            [Warning {
-                section: "env".into(),
-                keys: vec!["zz".into(), "yy".into()],
-                line: 2
-            }]
-        );
+        assert_eq!(ctx.warnings, [Warning { section: "env".into(), keys: vec!["zz".into(), "yy".into()], line: 2 }]);
     }
 }

@@ -1,7 +1,7 @@
 //! The whole document: size limit, root mapping, `version`, and the sections.
 
 use crate::env::{read_env, read_proxy};
-use crate::error::BuildspecError;
+use crate::error::{BuildspecError, shown};
 use crate::model::{Buildspec, Env, Proxy, Version};
 use crate::outputs::{read_artifacts, read_cache, read_reports};
 use crate::phases::read_phases;
@@ -13,17 +13,7 @@ use crate::yaml::{self, Kind, Value};
 pub const MAX_BUILDSPEC_BYTES: usize = 256 * 1024;
 
 /// `batch` is known (batch builds) but not modelled here: accepted, unread.
-const TOP_KEYS: [&str; 9] = [
-    "version",
-    "run-as",
-    "env",
-    "proxy",
-    "batch",
-    "phases",
-    "reports",
-    "artifacts",
-    "cache",
-];
+const TOP_KEYS: [&str; 9] = ["version", "run-as", "env", "proxy", "batch", "phases", "reports", "artifacts", "cache"];
 
 pub(crate) fn parse(text: &str) -> Result<Buildspec> {
     if text.len() > MAX_BUILDSPEC_BYTES {
@@ -38,10 +28,7 @@ pub(crate) fn parse(text: &str) -> Result<Buildspec> {
         Kind::Null => return Err(BuildspecError::new("buildspec is empty")),
         _ => {
             return Err(BuildspecError::at(
-                format!(
-                    "buildspec must be a YAML mapping: found {} instead",
-                    root.describe()
-                ),
+                format!("buildspec must be a YAML mapping: found {} instead", root.describe()),
                 root.pos,
             ));
         }
@@ -80,17 +67,7 @@ pub(crate) fn parse(text: &str) -> Result<Buildspec> {
         None => Vec::new(),
     };
 
-    Ok(Buildspec {
-        version,
-        run_as,
-        env,
-        proxy,
-        phases,
-        artifacts,
-        cache,
-        reports,
-        warnings: ctx.warnings,
-    })
+    Ok(Buildspec { version, run_as, env, proxy, phases, artifacts, cache, reports, warnings: ctx.warnings })
 }
 
 /// An optional section written with no body (`cache:`) is the same as absent.
@@ -110,7 +87,7 @@ fn read_version(root: &Value, value: Option<&Value>) -> Result<Version> {
         Kind::Scalar(text) if text == "0.1" => Ok(Version::V0_1),
         // CodeBuild's wording, with the text as written (`1.0`, not `1`).
         Kind::Scalar(text) => Err(BuildspecError::at(
-            format!("invalid buildspec `version` specified: {text}, see documentation"),
+            format!("invalid buildspec `version` specified: {}, see documentation", shown(text)),
             value.pos,
         )),
         _ => Err(BuildspecError::at(

@@ -1,15 +1,12 @@
 //! Buildspecs CodeBuild accepts, and the values they parse to.
+#![allow(clippy::unwrap_used)] // a panic is a test failure
 
 use kiln_buildspec::{
-    Artifacts, Cache, CacheAction, OnFailure, Phase, Proxy, Report, Version, Warning,
-    format_warnings, parse,
+    Artifacts, Cache, CacheAction, OnFailure, Phase, Proxy, Report, Version, Warning, format_warnings, parse,
 };
 
 fn pairs(items: &[(&str, &str)]) -> Vec<(String, String)> {
-    items
-        .iter()
-        .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
-        .collect()
+    items.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect()
 }
 
 fn strings(items: &[&str]) -> Vec<String> {
@@ -145,67 +142,33 @@ fn full_reference_buildspec() {
             ("EMPTY", ""),
         ])
     );
-    assert_eq!(
-        env.parameter_store,
-        pairs(&[("LOGIN_PASSWORD", "/CodeBuild/dockerLoginPassword")])
-    );
+    assert_eq!(env.parameter_store, pairs(&[("LOGIN_PASSWORD", "/CodeBuild/dockerLoginPassword")]));
     assert_eq!(
         env.secrets_manager,
-        pairs(&[
-            ("LOCAL_SECRET_VAR", "TestSecret:MY_SECRET_VAR"),
-            ("DB_PASS", "prod/db:password:AWSCURRENT"),
-        ])
+        pairs(&[("LOCAL_SECRET_VAR", "TestSecret:MY_SECRET_VAR"), ("DB_PASS", "prod/db:password:AWSCURRENT"),])
     );
     assert_eq!(env.exported_variables, strings(&["IMAGE_TAG", "BUILD_OUTCOME"]));
     assert!(env.git_credential_helper);
-    assert_eq!(
-        spec.proxy,
-        Proxy {
-            upload_artifacts: true,
-            logs: false
-        }
-    );
+    assert_eq!(spec.proxy, Proxy { upload_artifacts: true, logs: false });
 
     assert_eq!(
         spec.phases.install,
         Some(Phase {
             run_as: Some("root".into()),
             on_failure: Some(OnFailure::Abort),
-            runtime_versions: pairs(&[
-                ("java", "corretto8"),
-                ("python", "3.10"),
-                ("ruby", "$MY_RUBY_VAR"),
-            ]),
-            commands: strings(&[
-                "echo Entered the install phase...",
-                "apt-get update -y",
-                "apt-get install -y maven",
-            ]),
-            finally: strings(&[
-                "echo This always runs even if the update or install command fails"
-            ]),
+            runtime_versions: pairs(&[("java", "corretto8"), ("python", "3.10"), ("ruby", "$MY_RUBY_VAR"),]),
+            commands: strings(&["echo Entered the install phase...", "apt-get update -y", "apt-get install -y maven",]),
+            finally: strings(&["echo This always runs even if the update or install command fails"]),
         })
     );
     let pre_build = spec.phases.pre_build.as_ref().unwrap();
     assert_eq!(pre_build.on_failure, Some(OnFailure::Continue));
     assert_eq!(pre_build.commands.len(), 2);
     let build = spec.phases.build.as_ref().unwrap();
-    assert_eq!(
-        build.on_failure,
-        Some(OnFailure::Retry {
-            count: 2,
-            pattern: Some("Connection reset".into())
-        })
-    );
+    assert_eq!(build.on_failure, Some(OnFailure::Retry { count: 2, pattern: Some("Connection reset".into()) }));
     assert_eq!(build.commands[1], "echo Build started on `date`");
     let post_build = spec.phases.post_build.as_ref().unwrap();
-    assert_eq!(
-        post_build.on_failure,
-        Some(OnFailure::Retry {
-            count: 3,
-            pattern: None
-        })
-    );
+    assert_eq!(post_build.on_failure, Some(OnFailure::Retry { count: 3, pattern: None }));
     assert!(post_build.finally.is_empty());
     let order: Vec<&str> = spec.phases_in_order().map(|(name, _)| name).collect();
     assert_eq!(order, ["INSTALL", "PRE_BUILD", "BUILD", "POST_BUILD"]);
@@ -214,8 +177,7 @@ fn full_reference_buildspec() {
         spec.reports,
         vec![
             (
-                "arn:aws:codebuild:your-region:your-aws-account-id:report-group/report-group-name-1"
-                    .to_owned(),
+                "arn:aws:codebuild:your-region:your-aws-account-id:report-group/report-group-name-1".to_owned(),
                 Report {
                     files: strings(&["**/*"]),
                     base_directory: Some("target/tests/reports".into()),
@@ -296,15 +258,13 @@ fn minimal_buildspecs() {
     assert_eq!(spec.phases, Default::default());
 
     // A phase with no body is present and empty; empty sections are absent.
-    let spec = parse("version: 0.2\nphases:\n  install:\n  build:\n    commands:\ncache:\nenv:\n")
-        .unwrap();
+    let spec = parse("version: 0.2\nphases:\n  install:\n  build:\n    commands:\ncache:\nenv:\n").unwrap();
     assert_eq!(spec.phases.install, Some(Phase::default()));
     assert_eq!(spec.phases.build, Some(Phase::default()));
     assert_eq!(spec.cache, None);
 
     // Flow style and quoted version are the same document.
-    let spec = parse(r#"{version: "0.2", phases: {build: {commands: [make, "make test"]}}}"#)
-        .unwrap();
+    let spec = parse(r#"{version: "0.2", phases: {build: {commands: [make, "make test"]}}}"#).unwrap();
     assert_eq!(spec.phases.build.unwrap().commands, ["make", "make test"]);
 }
 
@@ -408,31 +368,11 @@ fn unknown_keys_are_ignored_with_warnings() {
     assert_eq!(
         spec.warnings,
         [
-            Warning {
-                section: "root".into(),
-                keys: vec!["artifact".into()],
-                line: 2
-            },
-            Warning {
-                section: "env".into(),
-                keys: vec!["compute-type".into()],
-                line: 5
-            },
-            Warning {
-                section: "BUILD".into(),
-                keys: vec!["env".into()],
-                line: 8
-            },
-            Warning {
-                section: "PRE_BUILD".into(),
-                keys: vec!["steps".into()],
-                line: 11
-            },
-            Warning {
-                section: "artifacts".into(),
-                keys: vec!["type".into()],
-                line: 14
-            },
+            Warning { section: "root".into(), keys: vec!["artifact".into()], line: 2 },
+            Warning { section: "env".into(), keys: vec!["compute-type".into()], line: 5 },
+            Warning { section: "BUILD".into(), keys: vec!["env".into()], line: 8 },
+            Warning { section: "PRE_BUILD".into(), keys: vec!["steps".into()], line: 11 },
+            Warning { section: "artifacts".into(), keys: vec!["type".into()], line: 14 },
         ]
     );
     let log = format_warnings(&spec.warnings).unwrap();
@@ -461,4 +401,21 @@ fn limits_are_inclusive() {
     text.push_str(&"#".repeat(kiln_buildspec::MAX_BUILDSPEC_BYTES - text.len()));
     assert_eq!(text.len(), kiln_buildspec::MAX_BUILDSPEC_BYTES);
     assert!(parse(&text).is_ok());
+}
+
+#[test]
+fn byte_order_mark_and_crlf_line_ends() {
+    let text = "\u{feff}version: 0.2\r\nphases:\r\n  build:\r\n    commands:\r\n      - make\r\n      - echo a\r\n";
+    let spec = parse(text).unwrap();
+    assert_eq!(spec.phases.build.unwrap().commands, ["make", "echo a"]);
+}
+
+#[test]
+fn explicit_keys_override_merged_ones() {
+    let text = "version: 0.2\nreports:\n  base: &r\n    files: [a.xml]\n    discard-paths: yes\n  \
+                other:\n    <<: *r\n    files: [b.xml]\n";
+    let spec = parse(text).unwrap();
+    let other = &spec.reports[1].1;
+    assert_eq!(other.files, ["b.xml"]);
+    assert!(other.discard_paths);
 }

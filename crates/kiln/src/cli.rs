@@ -51,6 +51,10 @@ pub struct ServeArgs {
     /// Builds that run at once (default: the number of CPUs). More are queued.
     #[arg(long, env = "KILN_CONCURRENCY")]
     pub concurrency: Option<usize>,
+    /// Builds that may wait in the queue before StartBuild answers AccountLimitExceededException
+    /// (default: five times the concurrency, as in CodeBuild).
+    #[arg(long, env = "KILN_MAX_QUEUED_BUILDS")]
+    pub max_queued_builds: Option<usize>,
     /// Sandbox for build phases: auto (bubblewrap when it works), bwrap, or none.
     #[arg(long, env = "KILN_SANDBOX", default_value = "auto")]
     pub sandbox: String,

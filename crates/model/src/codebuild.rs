@@ -69,31 +69,19 @@ pub const OPERATIONS: &[crate::OperationInfo] = &[
         name: "CreateFleet",
         input: "CreateFleetInput",
         output: "CreateFleetOutput",
-        errors: &[
-            "InvalidInputException",
-            "ResourceAlreadyExistsException",
-            "AccountLimitExceededException",
-        ],
+        errors: &["InvalidInputException", "ResourceAlreadyExistsException", "AccountLimitExceededException"],
     },
     crate::OperationInfo {
         name: "CreateProject",
         input: "CreateProjectInput",
         output: "CreateProjectOutput",
-        errors: &[
-            "InvalidInputException",
-            "ResourceAlreadyExistsException",
-            "AccountLimitExceededException",
-        ],
+        errors: &["InvalidInputException", "ResourceAlreadyExistsException", "AccountLimitExceededException"],
     },
     crate::OperationInfo {
         name: "CreateReportGroup",
         input: "CreateReportGroupInput",
         output: "CreateReportGroupOutput",
-        errors: &[
-            "InvalidInputException",
-            "ResourceAlreadyExistsException",
-            "AccountLimitExceededException",
-        ],
+        errors: &["InvalidInputException", "ResourceAlreadyExistsException", "AccountLimitExceededException"],
     },
     crate::OperationInfo {
         name: "CreateWebhook",
@@ -152,11 +140,7 @@ pub const OPERATIONS: &[crate::OperationInfo] = &[
         name: "DeleteWebhook",
         input: "DeleteWebhookInput",
         output: "DeleteWebhookOutput",
-        errors: &[
-            "InvalidInputException",
-            "ResourceNotFoundException",
-            "OAuthProviderException",
-        ],
+        errors: &["InvalidInputException", "ResourceNotFoundException", "OAuthProviderException"],
     },
     crate::OperationInfo {
         name: "DescribeCodeCoverages",
@@ -186,11 +170,7 @@ pub const OPERATIONS: &[crate::OperationInfo] = &[
         name: "ImportSourceCredentials",
         input: "ImportSourceCredentialsInput",
         output: "ImportSourceCredentialsOutput",
-        errors: &[
-            "InvalidInputException",
-            "AccountLimitExceededException",
-            "ResourceAlreadyExistsException",
-        ],
+        errors: &["InvalidInputException", "AccountLimitExceededException", "ResourceAlreadyExistsException"],
     },
     crate::OperationInfo {
         name: "InvalidateProjectCache",
@@ -304,11 +284,7 @@ pub const OPERATIONS: &[crate::OperationInfo] = &[
         name: "RetryBuild",
         input: "RetryBuildInput",
         output: "RetryBuildOutput",
-        errors: &[
-            "InvalidInputException",
-            "ResourceNotFoundException",
-            "AccountLimitExceededException",
-        ],
+        errors: &["InvalidInputException", "ResourceNotFoundException", "AccountLimitExceededException"],
     },
     crate::OperationInfo {
         name: "RetryBuildBatch",
@@ -320,11 +296,7 @@ pub const OPERATIONS: &[crate::OperationInfo] = &[
         name: "StartBuild",
         input: "StartBuildInput",
         output: "StartBuildOutput",
-        errors: &[
-            "InvalidInputException",
-            "ResourceNotFoundException",
-            "AccountLimitExceededException",
-        ],
+        errors: &["InvalidInputException", "ResourceNotFoundException", "AccountLimitExceededException"],
     },
     crate::OperationInfo {
         name: "StartBuildBatch",
@@ -342,11 +314,7 @@ pub const OPERATIONS: &[crate::OperationInfo] = &[
         name: "StartSandbox",
         input: "StartSandboxInput",
         output: "StartSandboxOutput",
-        errors: &[
-            "InvalidInputException",
-            "ResourceNotFoundException",
-            "AccountSuspendedException",
-        ],
+        errors: &["InvalidInputException", "ResourceNotFoundException", "AccountSuspendedException"],
     },
     crate::OperationInfo {
         name: "StartSandboxConnection",
@@ -376,11 +344,7 @@ pub const OPERATIONS: &[crate::OperationInfo] = &[
         name: "UpdateFleet",
         input: "UpdateFleetInput",
         output: "UpdateFleetOutput",
-        errors: &[
-            "InvalidInputException",
-            "ResourceNotFoundException",
-            "AccountLimitExceededException",
-        ],
+        errors: &["InvalidInputException", "ResourceNotFoundException", "AccountLimitExceededException"],
     },
     crate::OperationInfo {
         name: "UpdateProject",
@@ -404,11 +368,7 @@ pub const OPERATIONS: &[crate::OperationInfo] = &[
         name: "UpdateWebhook",
         input: "UpdateWebhookInput",
         output: "UpdateWebhookOutput",
-        errors: &[
-            "InvalidInputException",
-            "ResourceNotFoundException",
-            "OAuthProviderException",
-        ],
+        errors: &["InvalidInputException", "ResourceNotFoundException", "OAuthProviderException"],
     },
 ];
 
@@ -575,13 +535,8 @@ pub enum AuthType {
 
 impl AuthType {
     /// Every value the model defines, in model order.
-    pub const ALL: &'static [Self] = &[
-        Self::Oauth,
-        Self::BasicAuth,
-        Self::PersonalAccessToken,
-        Self::Codeconnections,
-        Self::SecretsManager,
-    ];
+    pub const ALL: &'static [Self] =
+        &[Self::Oauth, Self::BasicAuth, Self::PersonalAccessToken, Self::Codeconnections, Self::SecretsManager];
 
     /// The wire value.
     pub fn as_str(&self) -> &'static str {
@@ -620,32 +575,16 @@ impl std::str::FromStr for AuthType {
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct AutoRetryConfig {
     /// The maximum number of additional automatic retries after a failed build.
-    #[serde(
-        rename = "autoRetryLimit",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "autoRetryLimit", default, skip_serializing_if = "Option::is_none")]
     pub auto_retry_limit: Option<i32>,
     /// The number of times that the build has been retried.
-    #[serde(
-        rename = "autoRetryNumber",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "autoRetryNumber", default, skip_serializing_if = "Option::is_none")]
     pub auto_retry_number: Option<i32>,
     /// The build ARN of the auto-retried build triggered by the current build.
-    #[serde(
-        rename = "nextAutoRetry",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "nextAutoRetry", default, skip_serializing_if = "Option::is_none")]
     pub next_auto_retry: Option<String>,
     /// The build ARN of the build that triggered the current auto-retry build.
-    #[serde(
-        rename = "previousAutoRetry",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "previousAutoRetry", default, skip_serializing_if = "Option::is_none")]
     pub previous_auto_retry: Option<String>,
 }
 
@@ -671,9 +610,7 @@ impl crate::Validate for BatchDeleteBuildsInput {
                     crate::validate::string_length(v, &p, Some(1), None, errors);
                 }
             }
-            None => errors.push(crate::ValidationError::null(crate::validate::member_path(
-                path, "ids",
-            ))),
+            None => errors.push(crate::ValidationError::null(crate::validate::member_path(path, "ids"))),
         }
     }
 }
@@ -681,18 +618,10 @@ impl crate::Validate for BatchDeleteBuildsInput {
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct BatchDeleteBuildsOutput {
     /// The IDs of the builds that were successfully deleted.
-    #[serde(
-        rename = "buildsDeleted",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "buildsDeleted", default, skip_serializing_if = "Option::is_none")]
     pub builds_deleted: Option<Vec<String>>,
     /// Information about any builds that could not be successfully deleted.
-    #[serde(
-        rename = "buildsNotDeleted",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "buildsNotDeleted", default, skip_serializing_if = "Option::is_none")]
     pub builds_not_deleted: Option<Vec<BuildNotDeleted>>,
 }
 
@@ -734,9 +663,7 @@ impl crate::Validate for BatchGetBuildBatchesInput {
                     crate::validate::string_length(v, &p, Some(1), None, errors);
                 }
             }
-            None => errors.push(crate::ValidationError::null(crate::validate::member_path(
-                path, "ids",
-            ))),
+            None => errors.push(crate::ValidationError::null(crate::validate::member_path(path, "ids"))),
         }
     }
 }
@@ -744,18 +671,10 @@ impl crate::Validate for BatchGetBuildBatchesInput {
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct BatchGetBuildBatchesOutput {
     /// An array of BuildBatch objects that represent the retrieved batch builds.
-    #[serde(
-        rename = "buildBatches",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "buildBatches", default, skip_serializing_if = "Option::is_none")]
     pub build_batches: Option<Vec<BuildBatch>>,
     /// An array that contains the identifiers of any batch builds that are not found.
-    #[serde(
-        rename = "buildBatchesNotFound",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "buildBatchesNotFound", default, skip_serializing_if = "Option::is_none")]
     pub build_batches_not_found: Option<Vec<String>>,
 }
 
@@ -798,9 +717,7 @@ impl crate::Validate for BatchGetBuildsInput {
                     crate::validate::string_length(v, &p, Some(1), None, errors);
                 }
             }
-            None => errors.push(crate::ValidationError::null(crate::validate::member_path(
-                path, "ids",
-            ))),
+            None => errors.push(crate::ValidationError::null(crate::validate::member_path(path, "ids"))),
         }
     }
 }
@@ -811,11 +728,7 @@ pub struct BatchGetBuildsOutput {
     #[serde(rename = "builds", default, skip_serializing_if = "Option::is_none")]
     pub builds: Option<Vec<Build>>,
     /// The IDs of builds for which information could not be found.
-    #[serde(
-        rename = "buildsNotFound",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "buildsNotFound", default, skip_serializing_if = "Option::is_none")]
     pub builds_not_found: Option<Vec<String>>,
 }
 
@@ -842,11 +755,7 @@ impl crate::Validate for BatchGetBuildsOutput {
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct BatchGetCommandExecutionsInput {
     /// A comma separated list of commandExecutionIds.
-    #[serde(
-        rename = "commandExecutionIds",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "commandExecutionIds", default, skip_serializing_if = "Option::is_none")]
     pub command_execution_ids: Option<Vec<String>>,
     /// A sandboxId or sandboxArn.
     #[serde(rename = "sandboxId", default, skip_serializing_if = "Option::is_none")]
@@ -864,20 +773,16 @@ impl crate::Validate for BatchGetCommandExecutionsInput {
                     crate::validate::string_length(v, &p, Some(1), None, errors);
                 }
             }
-            None => errors.push(crate::ValidationError::null(crate::validate::member_path(
-                path,
-                "commandExecutionIds",
-            ))),
+            None => {
+                errors.push(crate::ValidationError::null(crate::validate::member_path(path, "commandExecutionIds")))
+            }
         }
         match &self.sandbox_id {
             Some(v) => {
                 let p = crate::validate::member_path(path, "sandboxId");
                 crate::validate::string_length(v, &p, Some(1), None, errors);
             }
-            None => errors.push(crate::ValidationError::null(crate::validate::member_path(
-                path,
-                "sandboxId",
-            ))),
+            None => errors.push(crate::ValidationError::null(crate::validate::member_path(path, "sandboxId"))),
         }
     }
 }
@@ -885,18 +790,10 @@ impl crate::Validate for BatchGetCommandExecutionsInput {
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct BatchGetCommandExecutionsOutput {
     /// Information about the requested command executions.
-    #[serde(
-        rename = "commandExecutions",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "commandExecutions", default, skip_serializing_if = "Option::is_none")]
     pub command_executions: Option<Vec<CommandExecution>>,
     /// The IDs of command executions for which information could not be found.
-    #[serde(
-        rename = "commandExecutionsNotFound",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "commandExecutionsNotFound", default, skip_serializing_if = "Option::is_none")]
     pub command_executions_not_found: Option<Vec<String>>,
 }
 
@@ -938,9 +835,7 @@ impl crate::Validate for BatchGetFleetsInput {
                     crate::validate::string_length(v, &p, Some(1), None, errors);
                 }
             }
-            None => errors.push(crate::ValidationError::null(crate::validate::member_path(
-                path, "names",
-            ))),
+            None => errors.push(crate::ValidationError::null(crate::validate::member_path(path, "names"))),
         }
     }
 }
@@ -951,11 +846,7 @@ pub struct BatchGetFleetsOutput {
     #[serde(rename = "fleets", default, skip_serializing_if = "Option::is_none")]
     pub fleets: Option<Vec<Fleet>>,
     /// The names of compute fleets for which information could not be found.
-    #[serde(
-        rename = "fleetsNotFound",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "fleetsNotFound", default, skip_serializing_if = "Option::is_none")]
     pub fleets_not_found: Option<Vec<String>>,
 }
 
@@ -998,9 +889,7 @@ impl crate::Validate for BatchGetProjectsInput {
                     crate::validate::string_length(v, &p, Some(1), None, errors);
                 }
             }
-            None => errors.push(crate::ValidationError::null(crate::validate::member_path(
-                path, "names",
-            ))),
+            None => errors.push(crate::ValidationError::null(crate::validate::member_path(path, "names"))),
         }
     }
 }
@@ -1011,11 +900,7 @@ pub struct BatchGetProjectsOutput {
     #[serde(rename = "projects", default, skip_serializing_if = "Option::is_none")]
     pub projects: Option<Vec<Project>>,
     /// The names of build projects for which information could not be found.
-    #[serde(
-        rename = "projectsNotFound",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "projectsNotFound", default, skip_serializing_if = "Option::is_none")]
     pub projects_not_found: Option<Vec<String>>,
 }
 
@@ -1042,11 +927,7 @@ impl crate::Validate for BatchGetProjectsOutput {
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct BatchGetReportGroupsInput {
     /// An array of report group ARNs that identify the report groups to return.
-    #[serde(
-        rename = "reportGroupArns",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "reportGroupArns", default, skip_serializing_if = "Option::is_none")]
     pub report_group_arns: Option<Vec<String>>,
 }
 
@@ -1061,10 +942,7 @@ impl crate::Validate for BatchGetReportGroupsInput {
                     crate::validate::string_length(v, &p, Some(1), None, errors);
                 }
             }
-            None => errors.push(crate::ValidationError::null(crate::validate::member_path(
-                path,
-                "reportGroupArns",
-            ))),
+            None => errors.push(crate::ValidationError::null(crate::validate::member_path(path, "reportGroupArns"))),
         }
     }
 }
@@ -1072,18 +950,10 @@ impl crate::Validate for BatchGetReportGroupsInput {
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct BatchGetReportGroupsOutput {
     /// The array of report groups returned by BatchGetReportGroups.
-    #[serde(
-        rename = "reportGroups",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "reportGroups", default, skip_serializing_if = "Option::is_none")]
     pub report_groups: Option<Vec<ReportGroup>>,
     /// An array of ARNs passed to BatchGetReportGroups that are not associated with a ReportGroup.
-    #[serde(
-        rename = "reportGroupsNotFound",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "reportGroupsNotFound", default, skip_serializing_if = "Option::is_none")]
     pub report_groups_not_found: Option<Vec<String>>,
 }
 
@@ -1111,11 +981,7 @@ impl crate::Validate for BatchGetReportGroupsOutput {
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct BatchGetReportsInput {
     /// An array of ARNs that identify the Report objects to return.
-    #[serde(
-        rename = "reportArns",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "reportArns", default, skip_serializing_if = "Option::is_none")]
     pub report_arns: Option<Vec<String>>,
 }
 
@@ -1130,10 +996,7 @@ impl crate::Validate for BatchGetReportsInput {
                     crate::validate::string_length(v, &p, Some(1), None, errors);
                 }
             }
-            None => errors.push(crate::ValidationError::null(crate::validate::member_path(
-                path,
-                "reportArns",
-            ))),
+            None => errors.push(crate::ValidationError::null(crate::validate::member_path(path, "reportArns"))),
         }
     }
 }
@@ -1144,11 +1007,7 @@ pub struct BatchGetReportsOutput {
     #[serde(rename = "reports", default, skip_serializing_if = "Option::is_none")]
     pub reports: Option<Vec<Report>>,
     /// An array of ARNs passed to BatchGetReportGroups that are not associated with a Report.
-    #[serde(
-        rename = "reportsNotFound",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "reportsNotFound", default, skip_serializing_if = "Option::is_none")]
     pub reports_not_found: Option<Vec<String>>,
 }
 
@@ -1190,9 +1049,7 @@ impl crate::Validate for BatchGetSandboxesInput {
                     crate::validate::string_length(v, &p, Some(1), None, errors);
                 }
             }
-            None => errors.push(crate::ValidationError::null(crate::validate::member_path(
-                path, "ids",
-            ))),
+            None => errors.push(crate::ValidationError::null(crate::validate::member_path(path, "ids"))),
         }
     }
 }
@@ -1203,11 +1060,7 @@ pub struct BatchGetSandboxesOutput {
     #[serde(rename = "sandboxes", default, skip_serializing_if = "Option::is_none")]
     pub sandboxes: Option<Vec<Sandbox>>,
     /// The IDs of sandboxes for which information could not be found.
-    #[serde(
-        rename = "sandboxesNotFound",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "sandboxesNotFound", default, skip_serializing_if = "Option::is_none")]
     pub sandboxes_not_found: Option<Vec<String>>,
 }
 
@@ -1273,25 +1126,13 @@ impl std::str::FromStr for BatchReportModeType {
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct BatchRestrictions {
     /// An array of strings that specify the compute types that are allowed for the batch build.
-    #[serde(
-        rename = "computeTypesAllowed",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "computeTypesAllowed", default, skip_serializing_if = "Option::is_none")]
     pub compute_types_allowed: Option<Vec<String>>,
     /// An array of strings that specify the fleets that are allowed for the batch build.
-    #[serde(
-        rename = "fleetsAllowed",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "fleetsAllowed", default, skip_serializing_if = "Option::is_none")]
     pub fleets_allowed: Option<Vec<String>>,
     /// Specifies the maximum number of builds allowed.
-    #[serde(
-        rename = "maximumBuildsAllowed",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "maximumBuildsAllowed", default, skip_serializing_if = "Option::is_none")]
     pub maximum_builds_allowed: Option<i32>,
 }
 
@@ -1368,87 +1209,43 @@ pub struct Build {
     #[serde(rename = "artifacts", default, skip_serializing_if = "Option::is_none")]
     pub artifacts: Option<BuildArtifacts>,
     /// Information about the auto-retry configuration for the build.
-    #[serde(
-        rename = "autoRetryConfig",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "autoRetryConfig", default, skip_serializing_if = "Option::is_none")]
     pub auto_retry_config: Option<AutoRetryConfig>,
     /// The ARN of the batch build that this build is a member of, if applicable.
-    #[serde(
-        rename = "buildBatchArn",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "buildBatchArn", default, skip_serializing_if = "Option::is_none")]
     pub build_batch_arn: Option<String>,
     /// Whether the build is complete.
-    #[serde(
-        rename = "buildComplete",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "buildComplete", default, skip_serializing_if = "Option::is_none")]
     pub build_complete: Option<bool>,
     /// The number of the build.
-    #[serde(
-        rename = "buildNumber",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "buildNumber", default, skip_serializing_if = "Option::is_none")]
     pub build_number: Option<i64>,
     /// The current status of the build.
-    #[serde(
-        rename = "buildStatus",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "buildStatus", default, skip_serializing_if = "Option::is_none")]
     pub build_status: Option<StatusType>,
     /// Information about the cache for the build.
     #[serde(rename = "cache", default, skip_serializing_if = "Option::is_none")]
     pub cache: Option<ProjectCache>,
     /// The current build phase.
-    #[serde(
-        rename = "currentPhase",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "currentPhase", default, skip_serializing_if = "Option::is_none")]
     pub current_phase: Option<String>,
     /// Contains information about the debug session for this build.
-    #[serde(
-        rename = "debugSession",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "debugSession", default, skip_serializing_if = "Option::is_none")]
     pub debug_session: Option<DebugSession>,
     /// The Key Management Service customer master key (CMK) to be used for encrypting the build output artifacts.
-    #[serde(
-        rename = "encryptionKey",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "encryptionKey", default, skip_serializing_if = "Option::is_none")]
     pub encryption_key: Option<String>,
     /// When the build process ended, expressed in Unix time format.
     #[serde(rename = "endTime", default, skip_serializing_if = "Option::is_none")]
     pub end_time: Option<crate::Timestamp>,
     /// Information about the build environment for this build.
-    #[serde(
-        rename = "environment",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "environment", default, skip_serializing_if = "Option::is_none")]
     pub environment: Option<ProjectEnvironment>,
     /// A list of exported environment variables for this build.
-    #[serde(
-        rename = "exportedEnvironmentVariables",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "exportedEnvironmentVariables", default, skip_serializing_if = "Option::is_none")]
     pub exported_environment_variables: Option<Vec<ExportedEnvironmentVariable>>,
     /// An array of ProjectFileSystemLocation objects for a CodeBuild build project.
-    #[serde(
-        rename = "fileSystemLocations",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "fileSystemLocations", default, skip_serializing_if = "Option::is_none")]
     pub file_system_locations: Option<Vec<ProjectFileSystemLocation>>,
     /// The unique ID for the build.
     #[serde(rename = "id", default, skip_serializing_if = "Option::is_none")]
@@ -1460,90 +1257,46 @@ pub struct Build {
     #[serde(rename = "logs", default, skip_serializing_if = "Option::is_none")]
     pub logs: Option<LogsLocation>,
     /// Describes a network interface.
-    #[serde(
-        rename = "networkInterface",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "networkInterface", default, skip_serializing_if = "Option::is_none")]
     pub network_interface: Option<NetworkInterface>,
     /// Information about all previous build phases that are complete and information about any current build phase that is not yet complete.
     #[serde(rename = "phases", default, skip_serializing_if = "Option::is_none")]
     pub phases: Option<Vec<BuildPhase>>,
     /// The name of the CodeBuild project.
-    #[serde(
-        rename = "projectName",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "projectName", default, skip_serializing_if = "Option::is_none")]
     pub project_name: Option<String>,
     /// The number of minutes a build is allowed to be queued before it times out.
-    #[serde(
-        rename = "queuedTimeoutInMinutes",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "queuedTimeoutInMinutes", default, skip_serializing_if = "Option::is_none")]
     pub queued_timeout_in_minutes: Option<i32>,
     /// An array of the ARNs associated with this build's reports.
-    #[serde(
-        rename = "reportArns",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "reportArns", default, skip_serializing_if = "Option::is_none")]
     pub report_arns: Option<Vec<String>>,
     /// An identifier for the version of this build's source code.
-    #[serde(
-        rename = "resolvedSourceVersion",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "resolvedSourceVersion", default, skip_serializing_if = "Option::is_none")]
     pub resolved_source_version: Option<String>,
     /// An array of ProjectArtifacts objects.
-    #[serde(
-        rename = "secondaryArtifacts",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "secondaryArtifacts", default, skip_serializing_if = "Option::is_none")]
     pub secondary_artifacts: Option<Vec<BuildArtifacts>>,
     /// An array of ProjectSourceVersion objects.
-    #[serde(
-        rename = "secondarySourceVersions",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "secondarySourceVersions", default, skip_serializing_if = "Option::is_none")]
     pub secondary_source_versions: Option<Vec<ProjectSourceVersion>>,
     /// An array of ProjectSource objects.
-    #[serde(
-        rename = "secondarySources",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "secondarySources", default, skip_serializing_if = "Option::is_none")]
     pub secondary_sources: Option<Vec<ProjectSource>>,
     /// The name of a service role used for this build.
-    #[serde(
-        rename = "serviceRole",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "serviceRole", default, skip_serializing_if = "Option::is_none")]
     pub service_role: Option<String>,
     /// Information about the source code to be built.
     #[serde(rename = "source", default, skip_serializing_if = "Option::is_none")]
     pub source: Option<ProjectSource>,
     /// Any version identifier for the version of the source code to be built.
-    #[serde(
-        rename = "sourceVersion",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "sourceVersion", default, skip_serializing_if = "Option::is_none")]
     pub source_version: Option<String>,
     /// When the build process started, expressed in Unix time format.
     #[serde(rename = "startTime", default, skip_serializing_if = "Option::is_none")]
     pub start_time: Option<crate::Timestamp>,
     /// How long, in minutes, from 5 to 2160 (36 hours), for CodeBuild to wait before timing out this build if it does not get marked as completed.
-    #[serde(
-        rename = "timeoutInMinutes",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "timeoutInMinutes", default, skip_serializing_if = "Option::is_none")]
     pub timeout_in_minutes: Option<i32>,
     /// If your CodeBuild project accesses resources in an Amazon VPC, you provide this parameter that identifies the VPC ID and the list of security group IDs and subnet IDs.
     #[serde(rename = "vpcConfig", default, skip_serializing_if = "Option::is_none")]
@@ -1642,24 +1395,12 @@ impl crate::Validate for Build {
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct BuildArtifacts {
     /// An identifier for this artifact definition.
-    #[serde(
-        rename = "artifactIdentifier",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "artifactIdentifier", default, skip_serializing_if = "Option::is_none")]
     pub artifact_identifier: Option<String>,
-    #[serde(
-        rename = "bucketOwnerAccess",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "bucketOwnerAccess", default, skip_serializing_if = "Option::is_none")]
     pub bucket_owner_access: Option<BucketOwnerAccess>,
     /// Information that tells you if encryption for build artifacts is disabled.
-    #[serde(
-        rename = "encryptionDisabled",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "encryptionDisabled", default, skip_serializing_if = "Option::is_none")]
     pub encryption_disabled: Option<bool>,
     /// Information about the location of the build artifacts.
     #[serde(rename = "location", default, skip_serializing_if = "Option::is_none")]
@@ -1668,11 +1409,7 @@ pub struct BuildArtifacts {
     #[serde(rename = "md5sum", default, skip_serializing_if = "Option::is_none")]
     pub md5sum: Option<String>,
     /// If this flag is set, a name specified in the buildspec file overrides the artifact name.
-    #[serde(
-        rename = "overrideArtifactName",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "overrideArtifactName", default, skip_serializing_if = "Option::is_none")]
     pub override_artifact_name: Option<bool>,
     /// The SHA-256 hash of the build artifact.
     #[serde(rename = "sha256sum", default, skip_serializing_if = "Option::is_none")]
@@ -1692,39 +1429,19 @@ pub struct BuildBatch {
     /// A BuildArtifacts object the defines the build artifacts for this batch build.
     #[serde(rename = "artifacts", default, skip_serializing_if = "Option::is_none")]
     pub artifacts: Option<BuildArtifacts>,
-    #[serde(
-        rename = "buildBatchConfig",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "buildBatchConfig", default, skip_serializing_if = "Option::is_none")]
     pub build_batch_config: Option<ProjectBuildBatchConfig>,
     /// The number of the batch build.
-    #[serde(
-        rename = "buildBatchNumber",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "buildBatchNumber", default, skip_serializing_if = "Option::is_none")]
     pub build_batch_number: Option<i64>,
     /// The status of the batch build.
-    #[serde(
-        rename = "buildBatchStatus",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "buildBatchStatus", default, skip_serializing_if = "Option::is_none")]
     pub build_batch_status: Option<StatusType>,
     /// An array of BuildGroup objects that define the build groups for the batch build.
-    #[serde(
-        rename = "buildGroups",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "buildGroups", default, skip_serializing_if = "Option::is_none")]
     pub build_groups: Option<Vec<BuildGroup>>,
     /// Specifies the maximum amount of time, in minutes, that the build in a batch must be completed in.
-    #[serde(
-        rename = "buildTimeoutInMinutes",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "buildTimeoutInMinutes", default, skip_serializing_if = "Option::is_none")]
     pub build_timeout_in_minutes: Option<i32>,
     #[serde(rename = "cache", default, skip_serializing_if = "Option::is_none")]
     pub cache: Option<ProjectCache>,
@@ -1732,41 +1449,21 @@ pub struct BuildBatch {
     #[serde(rename = "complete", default, skip_serializing_if = "Option::is_none")]
     pub complete: Option<bool>,
     /// The current phase of the batch build.
-    #[serde(
-        rename = "currentPhase",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "currentPhase", default, skip_serializing_if = "Option::is_none")]
     pub current_phase: Option<String>,
     /// Specifies if session debugging is enabled for this batch build.
-    #[serde(
-        rename = "debugSessionEnabled",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "debugSessionEnabled", default, skip_serializing_if = "Option::is_none")]
     pub debug_session_enabled: Option<bool>,
     /// The Key Management Service customer master key (CMK) to be used for encrypting the batch build output artifacts.
-    #[serde(
-        rename = "encryptionKey",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "encryptionKey", default, skip_serializing_if = "Option::is_none")]
     pub encryption_key: Option<String>,
     /// The date and time that the batch build ended.
     #[serde(rename = "endTime", default, skip_serializing_if = "Option::is_none")]
     pub end_time: Option<crate::Timestamp>,
-    #[serde(
-        rename = "environment",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "environment", default, skip_serializing_if = "Option::is_none")]
     pub environment: Option<ProjectEnvironment>,
     /// An array of ProjectFileSystemLocation objects for the batch build project.
-    #[serde(
-        rename = "fileSystemLocations",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "fileSystemLocations", default, skip_serializing_if = "Option::is_none")]
     pub file_system_locations: Option<Vec<ProjectFileSystemLocation>>,
     /// The identifier of the batch build.
     #[serde(rename = "id", default, skip_serializing_if = "Option::is_none")]
@@ -1780,69 +1477,33 @@ pub struct BuildBatch {
     #[serde(rename = "phases", default, skip_serializing_if = "Option::is_none")]
     pub phases: Option<Vec<BuildBatchPhase>>,
     /// The name of the batch build project.
-    #[serde(
-        rename = "projectName",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "projectName", default, skip_serializing_if = "Option::is_none")]
     pub project_name: Option<String>,
     /// Specifies the amount of time, in minutes, that the batch build is allowed to be queued before it times out.
-    #[serde(
-        rename = "queuedTimeoutInMinutes",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "queuedTimeoutInMinutes", default, skip_serializing_if = "Option::is_none")]
     pub queued_timeout_in_minutes: Option<i32>,
     /// An array that contains the ARNs of reports created by merging reports from builds associated with this batch build.
-    #[serde(
-        rename = "reportArns",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "reportArns", default, skip_serializing_if = "Option::is_none")]
     pub report_arns: Option<Vec<String>>,
     /// The identifier of the resolved version of this batch build's source code.
-    #[serde(
-        rename = "resolvedSourceVersion",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "resolvedSourceVersion", default, skip_serializing_if = "Option::is_none")]
     pub resolved_source_version: Option<String>,
     /// An array of BuildArtifacts objects the define the build artifacts for this batch build.
-    #[serde(
-        rename = "secondaryArtifacts",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "secondaryArtifacts", default, skip_serializing_if = "Option::is_none")]
     pub secondary_artifacts: Option<Vec<BuildArtifacts>>,
     /// An array of ProjectSourceVersion objects.
-    #[serde(
-        rename = "secondarySourceVersions",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "secondarySourceVersions", default, skip_serializing_if = "Option::is_none")]
     pub secondary_source_versions: Option<Vec<ProjectSourceVersion>>,
     /// An array of ProjectSource objects that define the sources for the batch build.
-    #[serde(
-        rename = "secondarySources",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "secondarySources", default, skip_serializing_if = "Option::is_none")]
     pub secondary_sources: Option<Vec<ProjectSource>>,
     /// The name of a service role used for builds in the batch.
-    #[serde(
-        rename = "serviceRole",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "serviceRole", default, skip_serializing_if = "Option::is_none")]
     pub service_role: Option<String>,
     #[serde(rename = "source", default, skip_serializing_if = "Option::is_none")]
     pub source: Option<ProjectSource>,
     /// The identifier of the version of the source code to be built.
-    #[serde(
-        rename = "sourceVersion",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "sourceVersion", default, skip_serializing_if = "Option::is_none")]
     pub source_version: Option<String>,
     /// The date and time that the batch build started.
     #[serde(rename = "startTime", default, skip_serializing_if = "Option::is_none")]
@@ -1954,21 +1615,13 @@ pub struct BuildBatchPhase {
     #[serde(rename = "contexts", default, skip_serializing_if = "Option::is_none")]
     pub contexts: Option<Vec<PhaseContext>>,
     /// How long, in seconds, between the starting and ending times of the batch build's phase.
-    #[serde(
-        rename = "durationInSeconds",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "durationInSeconds", default, skip_serializing_if = "Option::is_none")]
     pub duration_in_seconds: Option<i64>,
     /// When the batch build phase ended, expressed in Unix time format.
     #[serde(rename = "endTime", default, skip_serializing_if = "Option::is_none")]
     pub end_time: Option<crate::Timestamp>,
     /// The current status of the batch build phase.
-    #[serde(
-        rename = "phaseStatus",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "phaseStatus", default, skip_serializing_if = "Option::is_none")]
     pub phase_status: Option<StatusType>,
     /// The name of the batch build phase.
     #[serde(rename = "phaseType", default, skip_serializing_if = "Option::is_none")]
@@ -2053,35 +1706,19 @@ impl std::str::FromStr for BuildBatchPhaseType {
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct BuildGroup {
     /// A BuildSummary object that contains a summary of the current build group.
-    #[serde(
-        rename = "currentBuildSummary",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "currentBuildSummary", default, skip_serializing_if = "Option::is_none")]
     pub current_build_summary: Option<BuildSummary>,
     /// An array of strings that contain the identifiers of the build groups that this build group depends on.
     #[serde(rename = "dependsOn", default, skip_serializing_if = "Option::is_none")]
     pub depends_on: Option<Vec<String>>,
     /// Contains the identifier of the build group.
-    #[serde(
-        rename = "identifier",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "identifier", default, skip_serializing_if = "Option::is_none")]
     pub identifier: Option<String>,
     /// Specifies if failures in this build group can be ignored.
-    #[serde(
-        rename = "ignoreFailure",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "ignoreFailure", default, skip_serializing_if = "Option::is_none")]
     pub ignore_failure: Option<bool>,
     /// An array of BuildSummary objects that contain summaries of previous build groups.
-    #[serde(
-        rename = "priorBuildSummaryList",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "priorBuildSummaryList", default, skip_serializing_if = "Option::is_none")]
     pub prior_build_summary_list: Option<Vec<BuildSummary>>,
 }
 
@@ -2104,11 +1741,7 @@ pub struct BuildNotDeleted {
     #[serde(rename = "id", default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// Additional information about the build that could not be successfully deleted.
-    #[serde(
-        rename = "statusCode",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "statusCode", default, skip_serializing_if = "Option::is_none")]
     pub status_code: Option<String>,
 }
 
@@ -2128,21 +1761,13 @@ pub struct BuildPhase {
     #[serde(rename = "contexts", default, skip_serializing_if = "Option::is_none")]
     pub contexts: Option<Vec<PhaseContext>>,
     /// How long, in seconds, between the starting and ending times of the build's phase.
-    #[serde(
-        rename = "durationInSeconds",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "durationInSeconds", default, skip_serializing_if = "Option::is_none")]
     pub duration_in_seconds: Option<i64>,
     /// When the build phase ended, expressed in Unix time format.
     #[serde(rename = "endTime", default, skip_serializing_if = "Option::is_none")]
     pub end_time: Option<crate::Timestamp>,
     /// The current status of the build phase.
-    #[serde(
-        rename = "phaseStatus",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "phaseStatus", default, skip_serializing_if = "Option::is_none")]
     pub phase_status: Option<StatusType>,
     /// The name of the build phase.
     #[serde(rename = "phaseType", default, skip_serializing_if = "Option::is_none")]
@@ -2265,32 +1890,16 @@ pub struct BuildSummary {
     #[serde(rename = "arn", default, skip_serializing_if = "Option::is_none")]
     pub arn: Option<String>,
     /// The status of the build group.
-    #[serde(
-        rename = "buildStatus",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "buildStatus", default, skip_serializing_if = "Option::is_none")]
     pub build_status: Option<StatusType>,
     /// A ResolvedArtifact object that represents the primary build artifacts for the build group.
-    #[serde(
-        rename = "primaryArtifact",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "primaryArtifact", default, skip_serializing_if = "Option::is_none")]
     pub primary_artifact: Option<ResolvedArtifact>,
     /// When the build was started, expressed in Unix time format.
-    #[serde(
-        rename = "requestedOn",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "requestedOn", default, skip_serializing_if = "Option::is_none")]
     pub requested_on: Option<crate::Timestamp>,
     /// An array of ResolvedArtifact objects that represents the secondary build artifacts for the build group.
-    #[serde(
-        rename = "secondaryArtifacts",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "secondaryArtifacts", default, skip_serializing_if = "Option::is_none")]
     pub secondary_artifacts: Option<Vec<ResolvedArtifact>>,
 }
 
@@ -2310,11 +1919,7 @@ pub enum CacheMode {
 
 impl CacheMode {
     /// Every value the model defines, in model order.
-    pub const ALL: &'static [Self] = &[
-        Self::LocalDockerLayerCache,
-        Self::LocalSourceCache,
-        Self::LocalCustomCache,
-    ];
+    pub const ALL: &'static [Self] = &[Self::LocalDockerLayerCache, Self::LocalSourceCache, Self::LocalCustomCache];
 
     /// The wire value.
     pub fn as_str(&self) -> &'static str {
@@ -2398,11 +2003,7 @@ pub struct CloudWatchLogsConfig {
     #[serde(rename = "status", default, skip_serializing_if = "Option::is_none")]
     pub status: Option<LogsConfigStatusType>,
     /// The prefix of the stream name of the CloudWatch Logs.
-    #[serde(
-        rename = "streamName",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "streamName", default, skip_serializing_if = "Option::is_none")]
     pub stream_name: Option<String>,
 }
 
@@ -2410,9 +2011,7 @@ impl crate::Validate for CloudWatchLogsConfig {
     fn validate_into(&self, path: &str, errors: &mut Vec<crate::ValidationError>) {
         match &self.status {
             Some(_) => {}
-            None => errors.push(crate::ValidationError::null(crate::validate::member_path(
-                path, "status",
-            ))),
+            None => errors.push(crate::ValidationError::null(crate::validate::member_path(path, "status"))),
         }
     }
 }
@@ -2421,25 +2020,13 @@ impl crate::Validate for CloudWatchLogsConfig {
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CodeCoverage {
     /// The percentage of branches that are covered by your tests.
-    #[serde(
-        rename = "branchCoveragePercentage",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "branchCoveragePercentage", default, skip_serializing_if = "Option::is_none")]
     pub branch_coverage_percentage: Option<f64>,
     /// The number of conditional branches that are covered by your tests.
-    #[serde(
-        rename = "branchesCovered",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "branchesCovered", default, skip_serializing_if = "Option::is_none")]
     pub branches_covered: Option<i32>,
     /// The number of conditional branches that are not covered by your tests.
-    #[serde(
-        rename = "branchesMissed",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "branchesMissed", default, skip_serializing_if = "Option::is_none")]
     pub branches_missed: Option<i32>,
     /// The date and time that the tests were run.
     #[serde(rename = "expired", default, skip_serializing_if = "Option::is_none")]
@@ -2451,25 +2038,13 @@ pub struct CodeCoverage {
     #[serde(rename = "id", default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// The percentage of lines that are covered by your tests.
-    #[serde(
-        rename = "lineCoveragePercentage",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "lineCoveragePercentage", default, skip_serializing_if = "Option::is_none")]
     pub line_coverage_percentage: Option<f64>,
     /// The number of lines that are covered by your tests.
-    #[serde(
-        rename = "linesCovered",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "linesCovered", default, skip_serializing_if = "Option::is_none")]
     pub lines_covered: Option<i32>,
     /// The number of lines that are not covered by your tests.
-    #[serde(
-        rename = "linesMissed",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "linesMissed", default, skip_serializing_if = "Option::is_none")]
     pub lines_missed: Option<i32>,
     /// The ARN of the report.
     #[serde(rename = "reportARN", default, skip_serializing_if = "Option::is_none")]
@@ -2521,46 +2096,22 @@ impl crate::Validate for CodeCoverage {
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CodeCoverageReportSummary {
     /// The percentage of branches that are covered by your tests.
-    #[serde(
-        rename = "branchCoveragePercentage",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "branchCoveragePercentage", default, skip_serializing_if = "Option::is_none")]
     pub branch_coverage_percentage: Option<f64>,
     /// The number of conditional branches that are covered by your tests.
-    #[serde(
-        rename = "branchesCovered",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "branchesCovered", default, skip_serializing_if = "Option::is_none")]
     pub branches_covered: Option<i32>,
     /// The number of conditional branches that are not covered by your tests.
-    #[serde(
-        rename = "branchesMissed",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "branchesMissed", default, skip_serializing_if = "Option::is_none")]
     pub branches_missed: Option<i32>,
     /// The percentage of lines that are covered by your tests.
-    #[serde(
-        rename = "lineCoveragePercentage",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "lineCoveragePercentage", default, skip_serializing_if = "Option::is_none")]
     pub line_coverage_percentage: Option<f64>,
     /// The number of lines that are covered by your tests.
-    #[serde(
-        rename = "linesCovered",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "linesCovered", default, skip_serializing_if = "Option::is_none")]
     pub lines_covered: Option<i32>,
     /// The number of lines that are not covered by your tests.
-    #[serde(
-        rename = "linesMissed",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "linesMissed", default, skip_serializing_if = "Option::is_none")]
     pub lines_missed: Option<i32>,
 }
 
@@ -2611,28 +2162,16 @@ pub struct CommandExecution {
     #[serde(rename = "logs", default, skip_serializing_if = "Option::is_none")]
     pub logs: Option<LogsLocation>,
     /// A sandboxArn.
-    #[serde(
-        rename = "sandboxArn",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "sandboxArn", default, skip_serializing_if = "Option::is_none")]
     pub sandbox_arn: Option<String>,
     /// A sandboxId.
     #[serde(rename = "sandboxId", default, skip_serializing_if = "Option::is_none")]
     pub sandbox_id: Option<String>,
     /// The text written by the command to stderr.
-    #[serde(
-        rename = "standardErrContent",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "standardErrContent", default, skip_serializing_if = "Option::is_none")]
     pub standard_err_content: Option<String>,
     /// The text written by the command to stdout.
-    #[serde(
-        rename = "standardOutputContent",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "standardOutputContent", default, skip_serializing_if = "Option::is_none")]
     pub standard_output_content: Option<String>,
     /// When the command execution process started, expressed in Unix time format.
     #[serde(rename = "startTime", default, skip_serializing_if = "Option::is_none")]
@@ -2641,11 +2180,7 @@ pub struct CommandExecution {
     #[serde(rename = "status", default, skip_serializing_if = "Option::is_none")]
     pub status: Option<String>,
     /// When the command execution process was initially submitted, expressed in Unix time format.
-    #[serde(
-        rename = "submitTime",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "submitTime", default, skip_serializing_if = "Option::is_none")]
     pub submit_time: Option<crate::Timestamp>,
     /// The command type.
     #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
@@ -2735,18 +2270,10 @@ pub struct ComputeConfiguration {
     #[serde(rename = "disk", default, skip_serializing_if = "Option::is_none")]
     pub disk: Option<i64>,
     /// The EC2 instance type to be launched in your fleet.
-    #[serde(
-        rename = "instanceType",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "instanceType", default, skip_serializing_if = "Option::is_none")]
     pub instance_type: Option<String>,
     /// The machine type of the instance type included in your fleet.
-    #[serde(
-        rename = "machineType",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "machineType", default, skip_serializing_if = "Option::is_none")]
     pub machine_type: Option<MachineType>,
     /// The amount of memory of the instance type included in your fleet.
     #[serde(rename = "memory", default, skip_serializing_if = "Option::is_none")]
@@ -2860,39 +2387,19 @@ impl std::str::FromStr for ComputeType {
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CreateFleetInput {
     /// The initial number of machines allocated to the ﬂeet, which deﬁnes the number of builds that can run in parallel.
-    #[serde(
-        rename = "baseCapacity",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "baseCapacity", default, skip_serializing_if = "Option::is_none")]
     pub base_capacity: Option<i32>,
     /// The compute configuration of the compute fleet.
-    #[serde(
-        rename = "computeConfiguration",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "computeConfiguration", default, skip_serializing_if = "Option::is_none")]
     pub compute_configuration: Option<ComputeConfiguration>,
     /// Information about the compute resources the compute fleet uses.
-    #[serde(
-        rename = "computeType",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "computeType", default, skip_serializing_if = "Option::is_none")]
     pub compute_type: Option<ComputeType>,
     /// The environment type of the compute fleet.
-    #[serde(
-        rename = "environmentType",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "environmentType", default, skip_serializing_if = "Option::is_none")]
     pub environment_type: Option<EnvironmentType>,
     /// The service role associated with the compute fleet.
-    #[serde(
-        rename = "fleetServiceRole",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "fleetServiceRole", default, skip_serializing_if = "Option::is_none")]
     pub fleet_service_role: Option<String>,
     /// The Amazon Machine Image (AMI) of the compute fleet.
     #[serde(rename = "imageId", default, skip_serializing_if = "Option::is_none")]
@@ -2901,25 +2408,13 @@ pub struct CreateFleetInput {
     #[serde(rename = "name", default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// The compute fleet overflow behavior.
-    #[serde(
-        rename = "overflowBehavior",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "overflowBehavior", default, skip_serializing_if = "Option::is_none")]
     pub overflow_behavior: Option<FleetOverflowBehavior>,
     /// The proxy configuration of the compute fleet.
-    #[serde(
-        rename = "proxyConfiguration",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "proxyConfiguration", default, skip_serializing_if = "Option::is_none")]
     pub proxy_configuration: Option<ProxyConfiguration>,
     /// The scaling configuration of the compute fleet.
-    #[serde(
-        rename = "scalingConfiguration",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "scalingConfiguration", default, skip_serializing_if = "Option::is_none")]
     pub scaling_configuration: Option<ScalingConfigurationInput>,
     /// A list of tag key and value pairs associated with this compute fleet.
     #[serde(rename = "tags", default, skip_serializing_if = "Option::is_none")]
@@ -2932,10 +2427,7 @@ impl crate::Validate for CreateFleetInput {
     fn validate_into(&self, path: &str, errors: &mut Vec<crate::ValidationError>) {
         match &self.base_capacity {
             Some(_) => {}
-            None => errors.push(crate::ValidationError::null(crate::validate::member_path(
-                path,
-                "baseCapacity",
-            ))),
+            None => errors.push(crate::ValidationError::null(crate::validate::member_path(path, "baseCapacity"))),
         }
         if let Some(v) = &self.compute_configuration {
             let p = crate::validate::member_path(path, "computeConfiguration");
@@ -2943,17 +2435,11 @@ impl crate::Validate for CreateFleetInput {
         }
         match &self.compute_type {
             Some(_) => {}
-            None => errors.push(crate::ValidationError::null(crate::validate::member_path(
-                path,
-                "computeType",
-            ))),
+            None => errors.push(crate::ValidationError::null(crate::validate::member_path(path, "computeType"))),
         }
         match &self.environment_type {
             Some(_) => {}
-            None => errors.push(crate::ValidationError::null(crate::validate::member_path(
-                path,
-                "environmentType",
-            ))),
+            None => errors.push(crate::ValidationError::null(crate::validate::member_path(path, "environmentType"))),
         }
         if let Some(v) = &self.fleet_service_role {
             let p = crate::validate::member_path(path, "fleetServiceRole");
@@ -2968,9 +2454,7 @@ impl crate::Validate for CreateFleetInput {
                 let p = crate::validate::member_path(path, "name");
                 crate::validate::string_length(v, &p, Some(2), Some(128), errors);
             }
-            None => errors.push(crate::ValidationError::null(crate::validate::member_path(
-                path, "name",
-            ))),
+            None => errors.push(crate::ValidationError::null(crate::validate::member_path(path, "name"))),
         }
         if let Some(v) = &self.proxy_configuration {
             let p = crate::validate::member_path(path, "proxyConfiguration");
@@ -3013,128 +2497,64 @@ pub struct CreateProjectInput {
     #[serde(rename = "artifacts", default, skip_serializing_if = "Option::is_none")]
     pub artifacts: Option<ProjectArtifacts>,
     /// The maximum number of additional automatic retries after a failed build.
-    #[serde(
-        rename = "autoRetryLimit",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "autoRetryLimit", default, skip_serializing_if = "Option::is_none")]
     pub auto_retry_limit: Option<i32>,
     /// Set this to true to generate a publicly accessible URL for your project's build badge.
-    #[serde(
-        rename = "badgeEnabled",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "badgeEnabled", default, skip_serializing_if = "Option::is_none")]
     pub badge_enabled: Option<bool>,
     /// A ProjectBuildBatchConfig object that defines the batch build options for the project.
-    #[serde(
-        rename = "buildBatchConfig",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "buildBatchConfig", default, skip_serializing_if = "Option::is_none")]
     pub build_batch_config: Option<ProjectBuildBatchConfig>,
     /// Stores recently used information so that it can be quickly accessed at a later time.
     #[serde(rename = "cache", default, skip_serializing_if = "Option::is_none")]
     pub cache: Option<ProjectCache>,
     /// The maximum number of concurrent builds that are allowed for this project.
-    #[serde(
-        rename = "concurrentBuildLimit",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "concurrentBuildLimit", default, skip_serializing_if = "Option::is_none")]
     pub concurrent_build_limit: Option<i32>,
     /// A description that makes the build project easy to identify.
-    #[serde(
-        rename = "description",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "description", default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     /// The Key Management Service customer master key (CMK) to be used for encrypting the build output artifacts.
-    #[serde(
-        rename = "encryptionKey",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "encryptionKey", default, skip_serializing_if = "Option::is_none")]
     pub encryption_key: Option<String>,
     /// Information about the build environment for the build project.
-    #[serde(
-        rename = "environment",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "environment", default, skip_serializing_if = "Option::is_none")]
     pub environment: Option<ProjectEnvironment>,
     /// An array of ProjectFileSystemLocation objects for a CodeBuild build project.
-    #[serde(
-        rename = "fileSystemLocations",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "fileSystemLocations", default, skip_serializing_if = "Option::is_none")]
     pub file_system_locations: Option<Vec<ProjectFileSystemLocation>>,
     /// Information about logs for the build project.
-    #[serde(
-        rename = "logsConfig",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "logsConfig", default, skip_serializing_if = "Option::is_none")]
     pub logs_config: Option<LogsConfig>,
     /// The name of the build project.
     #[serde(rename = "name", default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// The number of minutes a build is allowed to be queued before it times out.
-    #[serde(
-        rename = "queuedTimeoutInMinutes",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "queuedTimeoutInMinutes", default, skip_serializing_if = "Option::is_none")]
     pub queued_timeout_in_minutes: Option<i32>,
     /// An array of ProjectArtifacts objects.
-    #[serde(
-        rename = "secondaryArtifacts",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "secondaryArtifacts", default, skip_serializing_if = "Option::is_none")]
     pub secondary_artifacts: Option<Vec<ProjectArtifacts>>,
     /// An array of ProjectSourceVersion objects.
-    #[serde(
-        rename = "secondarySourceVersions",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "secondarySourceVersions", default, skip_serializing_if = "Option::is_none")]
     pub secondary_source_versions: Option<Vec<ProjectSourceVersion>>,
     /// An array of ProjectSource objects.
-    #[serde(
-        rename = "secondarySources",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "secondarySources", default, skip_serializing_if = "Option::is_none")]
     pub secondary_sources: Option<Vec<ProjectSource>>,
     /// The ARN of the IAM role that enables CodeBuild to interact with dependent Amazon Web Services services on behalf of the Amazon Web Services account.
-    #[serde(
-        rename = "serviceRole",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "serviceRole", default, skip_serializing_if = "Option::is_none")]
     pub service_role: Option<String>,
     /// Information about the build input source code for the build project.
     #[serde(rename = "source", default, skip_serializing_if = "Option::is_none")]
     pub source: Option<ProjectSource>,
     /// A version of the build input to be built for this project.
-    #[serde(
-        rename = "sourceVersion",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "sourceVersion", default, skip_serializing_if = "Option::is_none")]
     pub source_version: Option<String>,
     /// A list of tag key and value pairs associated with this build project.
     #[serde(rename = "tags", default, skip_serializing_if = "Option::is_none")]
     pub tags: Option<Vec<Tag>>,
     /// How long, in minutes, from 5 to 2160 (36 hours), for CodeBuild to wait before it times out any build that has not been marked as completed.
-    #[serde(
-        rename = "timeoutInMinutes",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "timeoutInMinutes", default, skip_serializing_if = "Option::is_none")]
     pub timeout_in_minutes: Option<i32>,
     /// VpcConfig enables CodeBuild to access resources in an Amazon VPC.
     #[serde(rename = "vpcConfig", default, skip_serializing_if = "Option::is_none")]
@@ -3148,10 +2568,7 @@ impl crate::Validate for CreateProjectInput {
                 let p = crate::validate::member_path(path, "artifacts");
                 v.validate_into(&p, errors);
             }
-            None => errors.push(crate::ValidationError::null(crate::validate::member_path(
-                path,
-                "artifacts",
-            ))),
+            None => errors.push(crate::ValidationError::null(crate::validate::member_path(path, "artifacts"))),
         }
         if let Some(v) = &self.build_batch_config {
             let p = crate::validate::member_path(path, "buildBatchConfig");
@@ -3174,10 +2591,7 @@ impl crate::Validate for CreateProjectInput {
                 let p = crate::validate::member_path(path, "environment");
                 v.validate_into(&p, errors);
             }
-            None => errors.push(crate::ValidationError::null(crate::validate::member_path(
-                path,
-                "environment",
-            ))),
+            None => errors.push(crate::ValidationError::null(crate::validate::member_path(path, "environment"))),
         }
         if let Some(v) = &self.logs_config {
             let p = crate::validate::member_path(path, "logsConfig");
@@ -3188,9 +2602,7 @@ impl crate::Validate for CreateProjectInput {
                 let p = crate::validate::member_path(path, "name");
                 crate::validate::string_length(v, &p, Some(2), Some(150), errors);
             }
-            None => errors.push(crate::ValidationError::null(crate::validate::member_path(
-                path, "name",
-            ))),
+            None => errors.push(crate::ValidationError::null(crate::validate::member_path(path, "name"))),
         }
         if let Some(v) = &self.queued_timeout_in_minutes {
             let p = crate::validate::member_path(path, "queuedTimeoutInMinutes");
@@ -3225,19 +2637,14 @@ impl crate::Validate for CreateProjectInput {
                 let p = crate::validate::member_path(path, "serviceRole");
                 crate::validate::string_length(v, &p, Some(1), None, errors);
             }
-            None => errors.push(crate::ValidationError::null(crate::validate::member_path(
-                path,
-                "serviceRole",
-            ))),
+            None => errors.push(crate::ValidationError::null(crate::validate::member_path(path, "serviceRole"))),
         }
         match &self.source {
             Some(v) => {
                 let p = crate::validate::member_path(path, "source");
                 v.validate_into(&p, errors);
             }
-            None => errors.push(crate::ValidationError::null(crate::validate::member_path(
-                path, "source",
-            ))),
+            None => errors.push(crate::ValidationError::null(crate::validate::member_path(path, "source"))),
         }
         if let Some(v) = &self.tags {
             let p = crate::validate::member_path(path, "tags");
@@ -3277,11 +2684,7 @@ impl crate::Validate for CreateProjectOutput {
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CreateReportGroupInput {
     /// A ReportExportConfig object that contains information about where the report group test results are exported.
-    #[serde(
-        rename = "exportConfig",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "exportConfig", default, skip_serializing_if = "Option::is_none")]
     pub export_config: Option<ReportExportConfig>,
     /// The name of the report group.
     #[serde(rename = "name", default, skip_serializing_if = "Option::is_none")]
@@ -3301,19 +2704,14 @@ impl crate::Validate for CreateReportGroupInput {
                 let p = crate::validate::member_path(path, "exportConfig");
                 v.validate_into(&p, errors);
             }
-            None => errors.push(crate::ValidationError::null(crate::validate::member_path(
-                path,
-                "exportConfig",
-            ))),
+            None => errors.push(crate::ValidationError::null(crate::validate::member_path(path, "exportConfig"))),
         }
         match &self.name {
             Some(v) => {
                 let p = crate::validate::member_path(path, "name");
                 crate::validate::string_length(v, &p, Some(2), Some(128), errors);
             }
-            None => errors.push(crate::ValidationError::null(crate::validate::member_path(
-                path, "name",
-            ))),
+            None => errors.push(crate::ValidationError::null(crate::validate::member_path(path, "name"))),
         }
         if let Some(v) = &self.tags {
             let p = crate::validate::member_path(path, "tags");
@@ -3325,9 +2723,7 @@ impl crate::Validate for CreateReportGroupInput {
         }
         match &self.r#type {
             Some(_) => {}
-            None => errors.push(crate::ValidationError::null(crate::validate::member_path(
-                path, "type",
-            ))),
+            None => errors.push(crate::ValidationError::null(crate::validate::member_path(path, "type"))),
         }
     }
 }
@@ -3335,11 +2731,7 @@ impl crate::Validate for CreateReportGroupInput {
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CreateReportGroupOutput {
     /// Information about the report group that was created.
-    #[serde(
-        rename = "reportGroup",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "reportGroup", default, skip_serializing_if = "Option::is_none")]
     pub report_group: Option<ReportGroup>,
 }
 
@@ -3355,49 +2747,25 @@ impl crate::Validate for CreateReportGroupOutput {
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CreateWebhookInput {
     /// A regular expression used to determine which repository branches are built when a webhook is triggered.
-    #[serde(
-        rename = "branchFilter",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "branchFilter", default, skip_serializing_if = "Option::is_none")]
     pub branch_filter: Option<String>,
     /// Specifies the type of build this webhook will trigger.
     #[serde(rename = "buildType", default, skip_serializing_if = "Option::is_none")]
     pub build_type: Option<WebhookBuildType>,
     /// An array of arrays of WebhookFilter objects used to determine which webhooks are triggered.
-    #[serde(
-        rename = "filterGroups",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "filterGroups", default, skip_serializing_if = "Option::is_none")]
     pub filter_groups: Option<Vec<Vec<WebhookFilter>>>,
     /// If manualCreation is true, CodeBuild doesn't create a webhook in GitHub and instead returns payloadUrl and secret values for the webhook.
-    #[serde(
-        rename = "manualCreation",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "manualCreation", default, skip_serializing_if = "Option::is_none")]
     pub manual_creation: Option<bool>,
     /// The name of the CodeBuild project.
-    #[serde(
-        rename = "projectName",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "projectName", default, skip_serializing_if = "Option::is_none")]
     pub project_name: Option<String>,
     /// A PullRequestBuildPolicy object that defines comment-based approval requirements for triggering builds on pull requests.
-    #[serde(
-        rename = "pullRequestBuildPolicy",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "pullRequestBuildPolicy", default, skip_serializing_if = "Option::is_none")]
     pub pull_request_build_policy: Option<PullRequestBuildPolicy>,
     /// The scope configuration for global or organization webhooks.
-    #[serde(
-        rename = "scopeConfiguration",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "scopeConfiguration", default, skip_serializing_if = "Option::is_none")]
     pub scope_configuration: Option<ScopeConfiguration>,
 }
 
@@ -3418,10 +2786,7 @@ impl crate::Validate for CreateWebhookInput {
                 let p = crate::validate::member_path(path, "projectName");
                 crate::validate::string_length(v, &p, Some(2), Some(150), errors);
             }
-            None => errors.push(crate::ValidationError::null(crate::validate::member_path(
-                path,
-                "projectName",
-            ))),
+            None => errors.push(crate::ValidationError::null(crate::validate::member_path(path, "projectName"))),
         }
         if let Some(v) = &self.pull_request_build_policy {
             let p = crate::validate::member_path(path, "pullRequestBuildPolicy");
@@ -3489,18 +2854,10 @@ impl std::str::FromStr for CredentialProviderType {
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct DebugSession {
     /// Specifies if session debugging is enabled for this build.
-    #[serde(
-        rename = "sessionEnabled",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "sessionEnabled", default, skip_serializing_if = "Option::is_none")]
     pub session_enabled: Option<bool>,
     /// Contains the identifier of the Session Manager session used for the build.
-    #[serde(
-        rename = "sessionTarget",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "sessionTarget", default, skip_serializing_if = "Option::is_none")]
     pub session_target: Option<String>,
 }
 
@@ -3527,9 +2884,7 @@ impl crate::Validate for DeleteBuildBatchInput {
                 let p = crate::validate::member_path(path, "id");
                 crate::validate::string_length(v, &p, Some(1), None, errors);
             }
-            None => errors.push(crate::ValidationError::null(crate::validate::member_path(
-                path, "id",
-            ))),
+            None => errors.push(crate::ValidationError::null(crate::validate::member_path(path, "id"))),
         }
     }
 }
@@ -3537,25 +2892,13 @@ impl crate::Validate for DeleteBuildBatchInput {
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct DeleteBuildBatchOutput {
     /// An array of strings that contain the identifiers of the builds that were deleted.
-    #[serde(
-        rename = "buildsDeleted",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "buildsDeleted", default, skip_serializing_if = "Option::is_none")]
     pub builds_deleted: Option<Vec<String>>,
     /// An array of BuildNotDeleted objects that specify the builds that could not be deleted.
-    #[serde(
-        rename = "buildsNotDeleted",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "buildsNotDeleted", default, skip_serializing_if = "Option::is_none")]
     pub builds_not_deleted: Option<Vec<BuildNotDeleted>>,
     /// The status code.
-    #[serde(
-        rename = "statusCode",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "statusCode", default, skip_serializing_if = "Option::is_none")]
     pub status_code: Option<String>,
 }
 
@@ -3593,9 +2936,7 @@ impl crate::Validate for DeleteFleetInput {
                 let p = crate::validate::member_path(path, "arn");
                 crate::validate::string_length(v, &p, Some(1), None, errors);
             }
-            None => errors.push(crate::ValidationError::null(crate::validate::member_path(
-                path, "arn",
-            ))),
+            None => errors.push(crate::ValidationError::null(crate::validate::member_path(path, "arn"))),
         }
     }
 }
@@ -3621,9 +2962,7 @@ impl crate::Validate for DeleteProjectInput {
                 let p = crate::validate::member_path(path, "name");
                 crate::validate::string_length(v, &p, Some(1), None, errors);
             }
-            None => errors.push(crate::ValidationError::null(crate::validate::member_path(
-                path, "name",
-            ))),
+            None => errors.push(crate::ValidationError::null(crate::validate::member_path(path, "name"))),
         }
     }
 }
@@ -3641,11 +2980,7 @@ pub struct DeleteReportGroupInput {
     #[serde(rename = "arn", default, skip_serializing_if = "Option::is_none")]
     pub arn: Option<String>,
     /// If true, deletes any reports that belong to a report group before deleting the report group.
-    #[serde(
-        rename = "deleteReports",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "deleteReports", default, skip_serializing_if = "Option::is_none")]
     pub delete_reports: Option<bool>,
 }
 
@@ -3656,9 +2991,7 @@ impl crate::Validate for DeleteReportGroupInput {
                 let p = crate::validate::member_path(path, "arn");
                 crate::validate::string_length(v, &p, Some(1), None, errors);
             }
-            None => errors.push(crate::ValidationError::null(crate::validate::member_path(
-                path, "arn",
-            ))),
+            None => errors.push(crate::ValidationError::null(crate::validate::member_path(path, "arn"))),
         }
     }
 }
@@ -3684,9 +3017,7 @@ impl crate::Validate for DeleteReportInput {
                 let p = crate::validate::member_path(path, "arn");
                 crate::validate::string_length(v, &p, Some(1), None, errors);
             }
-            None => errors.push(crate::ValidationError::null(crate::validate::member_path(
-                path, "arn",
-            ))),
+            None => errors.push(crate::ValidationError::null(crate::validate::member_path(path, "arn"))),
         }
     }
 }
@@ -3701,11 +3032,7 @@ impl crate::Validate for DeleteReportOutput {
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct DeleteResourcePolicyInput {
     /// The ARN of the resource that is associated with the resource policy.
-    #[serde(
-        rename = "resourceArn",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "resourceArn", default, skip_serializing_if = "Option::is_none")]
     pub resource_arn: Option<String>,
 }
 
@@ -3716,10 +3043,7 @@ impl crate::Validate for DeleteResourcePolicyInput {
                 let p = crate::validate::member_path(path, "resourceArn");
                 crate::validate::string_length(v, &p, Some(1), None, errors);
             }
-            None => errors.push(crate::ValidationError::null(crate::validate::member_path(
-                path,
-                "resourceArn",
-            ))),
+            None => errors.push(crate::ValidationError::null(crate::validate::member_path(path, "resourceArn"))),
         }
     }
 }
@@ -3745,9 +3069,7 @@ impl crate::Validate for DeleteSourceCredentialsInput {
                 let p = crate::validate::member_path(path, "arn");
                 crate::validate::string_length(v, &p, Some(1), None, errors);
             }
-            None => errors.push(crate::ValidationError::null(crate::validate::member_path(
-                path, "arn",
-            ))),
+            None => errors.push(crate::ValidationError::null(crate::validate::member_path(path, "arn"))),
         }
     }
 }
@@ -3771,11 +3093,7 @@ impl crate::Validate for DeleteSourceCredentialsOutput {
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct DeleteWebhookInput {
     /// The name of the CodeBuild project.
-    #[serde(
-        rename = "projectName",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "projectName", default, skip_serializing_if = "Option::is_none")]
     pub project_name: Option<String>,
 }
 
@@ -3786,10 +3104,7 @@ impl crate::Validate for DeleteWebhookInput {
                 let p = crate::validate::member_path(path, "projectName");
                 crate::validate::string_length(v, &p, Some(2), Some(150), errors);
             }
-            None => errors.push(crate::ValidationError::null(crate::validate::member_path(
-                path,
-                "projectName",
-            ))),
+            None => errors.push(crate::ValidationError::null(crate::validate::member_path(path, "projectName"))),
         }
     }
 }
@@ -3804,25 +3119,13 @@ impl crate::Validate for DeleteWebhookOutput {
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct DescribeCodeCoveragesInput {
     /// The maximum line coverage percentage to report.
-    #[serde(
-        rename = "maxLineCoveragePercentage",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "maxLineCoveragePercentage", default, skip_serializing_if = "Option::is_none")]
     pub max_line_coverage_percentage: Option<f64>,
     /// The maximum number of results to return.
-    #[serde(
-        rename = "maxResults",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "maxResults", default, skip_serializing_if = "Option::is_none")]
     pub max_results: Option<i32>,
     /// The minimum line coverage percentage to report.
-    #[serde(
-        rename = "minLineCoveragePercentage",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "minLineCoveragePercentage", default, skip_serializing_if = "Option::is_none")]
     pub min_line_coverage_percentage: Option<f64>,
     /// The nextToken value returned from a previous call to DescribeCodeCoverages.
     #[serde(rename = "nextToken", default, skip_serializing_if = "Option::is_none")]
@@ -3857,10 +3160,7 @@ impl crate::Validate for DescribeCodeCoveragesInput {
                 let p = crate::validate::member_path(path, "reportArn");
                 crate::validate::string_length(v, &p, Some(1), None, errors);
             }
-            None => errors.push(crate::ValidationError::null(crate::validate::member_path(
-                path,
-                "reportArn",
-            ))),
+            None => errors.push(crate::ValidationError::null(crate::validate::member_path(path, "reportArn"))),
         }
     }
 }
@@ -3868,11 +3168,7 @@ impl crate::Validate for DescribeCodeCoveragesInput {
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct DescribeCodeCoveragesOutput {
     /// An array of CodeCoverage objects that contain the results.
-    #[serde(
-        rename = "codeCoverages",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "codeCoverages", default, skip_serializing_if = "Option::is_none")]
     pub code_coverages: Option<Vec<CodeCoverage>>,
     /// If there are more items to return, this contains a token that is passed to a subsequent call to DescribeCodeCoverages to retrieve the next set of items.
     #[serde(rename = "nextToken", default, skip_serializing_if = "Option::is_none")]
@@ -3897,11 +3193,7 @@ pub struct DescribeTestCasesInput {
     #[serde(rename = "filter", default, skip_serializing_if = "Option::is_none")]
     pub filter: Option<TestCaseFilter>,
     /// The maximum number of paginated test cases returned per response.
-    #[serde(
-        rename = "maxResults",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "maxResults", default, skip_serializing_if = "Option::is_none")]
     pub max_results: Option<i32>,
     /// During a previous call, the maximum number of items that can be returned is the value specified in maxResults.
     #[serde(rename = "nextToken", default, skip_serializing_if = "Option::is_none")]
@@ -3919,10 +3211,7 @@ impl crate::Validate for DescribeTestCasesInput {
         }
         match &self.report_arn {
             Some(_) => {}
-            None => errors.push(crate::ValidationError::null(crate::validate::member_path(
-                path,
-                "reportArn",
-            ))),
+            None => errors.push(crate::ValidationError::null(crate::validate::member_path(path, "reportArn"))),
         }
     }
 }
@@ -3953,18 +3242,10 @@ impl crate::Validate for DescribeTestCasesOutput {
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct DockerServer {
     /// Information about the compute resources the docker server uses.
-    #[serde(
-        rename = "computeType",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "computeType", default, skip_serializing_if = "Option::is_none")]
     pub compute_type: Option<ComputeType>,
     /// A list of one or more security groups IDs.
-    #[serde(
-        rename = "securityGroupIds",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "securityGroupIds", default, skip_serializing_if = "Option::is_none")]
     pub security_group_ids: Option<Vec<String>>,
     /// A DockerServerStatus object to use for this docker server.
     #[serde(rename = "status", default, skip_serializing_if = "Option::is_none")]
@@ -3975,10 +3256,7 @@ impl crate::Validate for DockerServer {
     fn validate_into(&self, path: &str, errors: &mut Vec<crate::ValidationError>) {
         match &self.compute_type {
             Some(_) => {}
-            None => errors.push(crate::ValidationError::null(crate::validate::member_path(
-                path,
-                "computeType",
-            ))),
+            None => errors.push(crate::ValidationError::null(crate::validate::member_path(path, "computeType"))),
         }
         if let Some(v) = &self.security_group_ids {
             let p = crate::validate::member_path(path, "securityGroupIds");
@@ -4010,11 +3288,7 @@ impl crate::Validate for DockerServerStatus {
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EnvironmentImage {
     /// The description of the Docker image.
-    #[serde(
-        rename = "description",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "description", default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     /// The name of the Docker image.
     #[serde(rename = "name", default, skip_serializing_if = "Option::is_none")]
@@ -4171,15 +3445,11 @@ impl crate::Validate for EnvironmentVariable {
                 let p = crate::validate::member_path(path, "name");
                 crate::validate::string_length(v, &p, Some(1), None, errors);
             }
-            None => errors.push(crate::ValidationError::null(crate::validate::member_path(
-                path, "name",
-            ))),
+            None => errors.push(crate::ValidationError::null(crate::validate::member_path(path, "name"))),
         }
         match &self.value {
             Some(_) => {}
-            None => errors.push(crate::ValidationError::null(crate::validate::member_path(
-                path, "value",
-            ))),
+            None => errors.push(crate::ValidationError::null(crate::validate::member_path(path, "value"))),
         }
     }
 }
@@ -4289,42 +3559,22 @@ pub struct Fleet {
     #[serde(rename = "arn", default, skip_serializing_if = "Option::is_none")]
     pub arn: Option<String>,
     /// The initial number of machines allocated to the compute ﬂeet, which deﬁnes the number of builds that can run in parallel.
-    #[serde(
-        rename = "baseCapacity",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "baseCapacity", default, skip_serializing_if = "Option::is_none")]
     pub base_capacity: Option<i32>,
     /// The compute configuration of the compute fleet.
-    #[serde(
-        rename = "computeConfiguration",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "computeConfiguration", default, skip_serializing_if = "Option::is_none")]
     pub compute_configuration: Option<ComputeConfiguration>,
     /// Information about the compute resources the compute fleet uses.
-    #[serde(
-        rename = "computeType",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "computeType", default, skip_serializing_if = "Option::is_none")]
     pub compute_type: Option<ComputeType>,
     /// The time at which the compute fleet was created.
     #[serde(rename = "created", default, skip_serializing_if = "Option::is_none")]
     pub created: Option<crate::Timestamp>,
     /// The environment type of the compute fleet.
-    #[serde(
-        rename = "environmentType",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "environmentType", default, skip_serializing_if = "Option::is_none")]
     pub environment_type: Option<EnvironmentType>,
     /// The service role associated with the compute fleet.
-    #[serde(
-        rename = "fleetServiceRole",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "fleetServiceRole", default, skip_serializing_if = "Option::is_none")]
     pub fleet_service_role: Option<String>,
     /// The ID of the compute fleet.
     #[serde(rename = "id", default, skip_serializing_if = "Option::is_none")]
@@ -4333,35 +3583,19 @@ pub struct Fleet {
     #[serde(rename = "imageId", default, skip_serializing_if = "Option::is_none")]
     pub image_id: Option<String>,
     /// The time at which the compute fleet was last modified.
-    #[serde(
-        rename = "lastModified",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "lastModified", default, skip_serializing_if = "Option::is_none")]
     pub last_modified: Option<crate::Timestamp>,
     /// The name of the compute fleet.
     #[serde(rename = "name", default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// The compute fleet overflow behavior.
-    #[serde(
-        rename = "overflowBehavior",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "overflowBehavior", default, skip_serializing_if = "Option::is_none")]
     pub overflow_behavior: Option<FleetOverflowBehavior>,
     /// The proxy configuration of the compute fleet.
-    #[serde(
-        rename = "proxyConfiguration",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "proxyConfiguration", default, skip_serializing_if = "Option::is_none")]
     pub proxy_configuration: Option<ProxyConfiguration>,
     /// The scaling configuration of the compute fleet.
-    #[serde(
-        rename = "scalingConfiguration",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "scalingConfiguration", default, skip_serializing_if = "Option::is_none")]
     pub scaling_configuration: Option<ScalingConfigurationOutput>,
     /// The status of the compute fleet.
     #[serde(rename = "status", default, skip_serializing_if = "Option::is_none")]
@@ -4532,24 +3766,18 @@ impl crate::Validate for FleetProxyRule {
     fn validate_into(&self, path: &str, errors: &mut Vec<crate::ValidationError>) {
         match &self.effect {
             Some(_) => {}
-            None => errors.push(crate::ValidationError::null(crate::validate::member_path(
-                path, "effect",
-            ))),
+            None => errors.push(crate::ValidationError::null(crate::validate::member_path(path, "effect"))),
         }
         match &self.entities {
             Some(v) => {
                 let p = crate::validate::member_path(path, "entities");
                 crate::validate::list_length(v, &p, Some(1), Some(100), errors);
             }
-            None => errors.push(crate::ValidationError::null(crate::validate::member_path(
-                path, "entities",
-            ))),
+            None => errors.push(crate::ValidationError::null(crate::validate::member_path(path, "entities"))),
         }
         match &self.r#type {
             Some(_) => {}
-            None => errors.push(crate::ValidationError::null(crate::validate::member_path(
-                path, "type",
-            ))),
+            None => errors.push(crate::ValidationError::null(crate::validate::member_path(path, "type"))),
         }
     }
 }
@@ -4794,11 +4022,7 @@ pub struct FleetStatus {
     #[serde(rename = "message", default, skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
     /// The status code of the compute fleet.
-    #[serde(
-        rename = "statusCode",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "statusCode", default, skip_serializing_if = "Option::is_none")]
     pub status_code: Option<FleetStatusCode>,
 }
 
@@ -4881,25 +4105,13 @@ impl std::str::FromStr for FleetStatusCode {
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct GetReportGroupTrendInput {
     /// The number of reports to analyze.
-    #[serde(
-        rename = "numOfReports",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "numOfReports", default, skip_serializing_if = "Option::is_none")]
     pub num_of_reports: Option<i32>,
     /// The ARN of the report group that contains the reports to analyze.
-    #[serde(
-        rename = "reportGroupArn",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "reportGroupArn", default, skip_serializing_if = "Option::is_none")]
     pub report_group_arn: Option<String>,
     /// The test report value to accumulate.
-    #[serde(
-        rename = "trendField",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "trendField", default, skip_serializing_if = "Option::is_none")]
     pub trend_field: Option<ReportGroupTrendFieldType>,
 }
 
@@ -4914,17 +4126,11 @@ impl crate::Validate for GetReportGroupTrendInput {
                 let p = crate::validate::member_path(path, "reportGroupArn");
                 crate::validate::string_length(v, &p, Some(1), None, errors);
             }
-            None => errors.push(crate::ValidationError::null(crate::validate::member_path(
-                path,
-                "reportGroupArn",
-            ))),
+            None => errors.push(crate::ValidationError::null(crate::validate::member_path(path, "reportGroupArn"))),
         }
         match &self.trend_field {
             Some(_) => {}
-            None => errors.push(crate::ValidationError::null(crate::validate::member_path(
-                path,
-                "trendField",
-            ))),
+            None => errors.push(crate::ValidationError::null(crate::validate::member_path(path, "trendField"))),
         }
     }
 }
@@ -4954,11 +4160,7 @@ impl crate::Validate for GetReportGroupTrendOutput {
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct GetResourcePolicyInput {
     /// The ARN of the resource that is associated with the resource policy.
-    #[serde(
-        rename = "resourceArn",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "resourceArn", default, skip_serializing_if = "Option::is_none")]
     pub resource_arn: Option<String>,
 }
 
@@ -4969,10 +4171,7 @@ impl crate::Validate for GetResourcePolicyInput {
                 let p = crate::validate::member_path(path, "resourceArn");
                 crate::validate::string_length(v, &p, Some(1), None, errors);
             }
-            None => errors.push(crate::ValidationError::null(crate::validate::member_path(
-                path,
-                "resourceArn",
-            ))),
+            None => errors.push(crate::ValidationError::null(crate::validate::member_path(path, "resourceArn"))),
         }
     }
 }
@@ -4997,11 +4196,7 @@ impl crate::Validate for GetResourcePolicyOutput {
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct GitSubmodulesConfig {
     /// Set to true to fetch Git submodules for your CodeBuild build project.
-    #[serde(
-        rename = "fetchSubmodules",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "fetchSubmodules", default, skip_serializing_if = "Option::is_none")]
     pub fetch_submodules: Option<bool>,
 }
 
@@ -5009,10 +4204,7 @@ impl crate::Validate for GitSubmodulesConfig {
     fn validate_into(&self, path: &str, errors: &mut Vec<crate::ValidationError>) {
         match &self.fetch_submodules {
             Some(_) => {}
-            None => errors.push(crate::ValidationError::null(crate::validate::member_path(
-                path,
-                "fetchSubmodules",
-            ))),
+            None => errors.push(crate::ValidationError::null(crate::validate::member_path(path, "fetchSubmodules"))),
         }
     }
 }
@@ -5029,11 +4221,7 @@ pub enum HostKernel {
 
 impl HostKernel {
     /// Every value the model defines, in model order.
-    pub const ALL: &'static [Self] = &[
-        Self::LinuxKernel4,
-        Self::LinuxKernel6,
-        Self::LinuxKernelLatest,
-    ];
+    pub const ALL: &'static [Self] = &[Self::LinuxKernel4, Self::LinuxKernel6, Self::LinuxKernelLatest];
 
     /// The wire value.
     pub fn as_str(&self) -> &'static str {
@@ -5109,18 +4297,10 @@ pub struct ImportSourceCredentialsInput {
     #[serde(rename = "authType", default, skip_serializing_if = "Option::is_none")]
     pub auth_type: Option<AuthType>,
     /// The source provider used for this project.
-    #[serde(
-        rename = "serverType",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "serverType", default, skip_serializing_if = "Option::is_none")]
     pub server_type: Option<ServerType>,
     /// Set to false to prevent overwriting the repository source credentials.
-    #[serde(
-        rename = "shouldOverwrite",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "shouldOverwrite", default, skip_serializing_if = "Option::is_none")]
     pub should_overwrite: Option<bool>,
     /// For GitHub or GitHub Enterprise, this is the personal access token.
     #[serde(rename = "token", default, skip_serializing_if = "Option::is_none")]
@@ -5134,25 +4314,18 @@ impl crate::Validate for ImportSourceCredentialsInput {
     fn validate_into(&self, path: &str, errors: &mut Vec<crate::ValidationError>) {
         match &self.auth_type {
             Some(_) => {}
-            None => errors.push(crate::ValidationError::null(crate::validate::member_path(
-                path, "authType",
-            ))),
+            None => errors.push(crate::ValidationError::null(crate::validate::member_path(path, "authType"))),
         }
         match &self.server_type {
             Some(_) => {}
-            None => errors.push(crate::ValidationError::null(crate::validate::member_path(
-                path,
-                "serverType",
-            ))),
+            None => errors.push(crate::ValidationError::null(crate::validate::member_path(path, "serverType"))),
         }
         match &self.token {
             Some(v) => {
                 let p = crate::validate::member_path(path, "token");
                 crate::validate::sensitive_string_length(v, &p, Some(1), None, errors);
             }
-            None => errors.push(crate::ValidationError::null(crate::validate::member_path(
-                path, "token",
-            ))),
+            None => errors.push(crate::ValidationError::null(crate::validate::member_path(path, "token"))),
         }
         if let Some(v) = &self.username {
             let p = crate::validate::member_path(path, "username");
@@ -5188,11 +4361,7 @@ impl crate::Validate for InvalidInputException {
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct InvalidateProjectCacheInput {
     /// The name of the CodeBuild build project that the cache is reset for.
-    #[serde(
-        rename = "projectName",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "projectName", default, skip_serializing_if = "Option::is_none")]
     pub project_name: Option<String>,
 }
 
@@ -5203,10 +4372,7 @@ impl crate::Validate for InvalidateProjectCacheInput {
                 let p = crate::validate::member_path(path, "projectName");
                 crate::validate::string_length(v, &p, Some(1), None, errors);
             }
-            None => errors.push(crate::ValidationError::null(crate::validate::member_path(
-                path,
-                "projectName",
-            ))),
+            None => errors.push(crate::ValidationError::null(crate::validate::member_path(path, "projectName"))),
         }
     }
 }
@@ -5306,21 +4472,13 @@ pub struct ListBuildBatchesForProjectInput {
     #[serde(rename = "filter", default, skip_serializing_if = "Option::is_none")]
     pub filter: Option<BuildBatchFilter>,
     /// The maximum number of results to return.
-    #[serde(
-        rename = "maxResults",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "maxResults", default, skip_serializing_if = "Option::is_none")]
     pub max_results: Option<i32>,
     /// The nextToken value returned from a previous call to ListBuildBatchesForProject.
     #[serde(rename = "nextToken", default, skip_serializing_if = "Option::is_none")]
     pub next_token: Option<String>,
     /// The name of the project.
-    #[serde(
-        rename = "projectName",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "projectName", default, skip_serializing_if = "Option::is_none")]
     pub project_name: Option<String>,
     /// Specifies the sort order of the returned items.
     #[serde(rename = "sortOrder", default, skip_serializing_if = "Option::is_none")]
@@ -5369,11 +4527,7 @@ pub struct ListBuildBatchesInput {
     #[serde(rename = "filter", default, skip_serializing_if = "Option::is_none")]
     pub filter: Option<BuildBatchFilter>,
     /// The maximum number of results to return.
-    #[serde(
-        rename = "maxResults",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "maxResults", default, skip_serializing_if = "Option::is_none")]
     pub max_results: Option<i32>,
     /// The nextToken value returned from a previous call to ListBuildBatches.
     #[serde(rename = "nextToken", default, skip_serializing_if = "Option::is_none")]
@@ -5421,11 +4575,7 @@ pub struct ListBuildsForProjectInput {
     #[serde(rename = "nextToken", default, skip_serializing_if = "Option::is_none")]
     pub next_token: Option<String>,
     /// The name of the CodeBuild project.
-    #[serde(
-        rename = "projectName",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "projectName", default, skip_serializing_if = "Option::is_none")]
     pub project_name: Option<String>,
     /// The order to sort the results in.
     #[serde(rename = "sortOrder", default, skip_serializing_if = "Option::is_none")]
@@ -5439,10 +4589,7 @@ impl crate::Validate for ListBuildsForProjectInput {
                 let p = crate::validate::member_path(path, "projectName");
                 crate::validate::string_length(v, &p, Some(1), None, errors);
             }
-            None => errors.push(crate::ValidationError::null(crate::validate::member_path(
-                path,
-                "projectName",
-            ))),
+            None => errors.push(crate::ValidationError::null(crate::validate::member_path(path, "projectName"))),
         }
     }
 }
@@ -5510,11 +4657,7 @@ impl crate::Validate for ListBuildsOutput {
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ListCommandExecutionsForSandboxInput {
     /// The maximum number of sandbox records to be retrieved.
-    #[serde(
-        rename = "maxResults",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "maxResults", default, skip_serializing_if = "Option::is_none")]
     pub max_results: Option<i32>,
     /// The next token, if any, to get paginated results.
     #[serde(rename = "nextToken", default, skip_serializing_if = "Option::is_none")]
@@ -5538,10 +4681,7 @@ impl crate::Validate for ListCommandExecutionsForSandboxInput {
                 let p = crate::validate::member_path(path, "sandboxId");
                 crate::validate::string_length(v, &p, Some(1), None, errors);
             }
-            None => errors.push(crate::ValidationError::null(crate::validate::member_path(
-                path,
-                "sandboxId",
-            ))),
+            None => errors.push(crate::ValidationError::null(crate::validate::member_path(path, "sandboxId"))),
         }
     }
 }
@@ -5549,11 +4689,7 @@ impl crate::Validate for ListCommandExecutionsForSandboxInput {
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ListCommandExecutionsForSandboxOutput {
     /// Information about the requested command executions.
-    #[serde(
-        rename = "commandExecutions",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "commandExecutions", default, skip_serializing_if = "Option::is_none")]
     pub command_executions: Option<Vec<CommandExecution>>,
     /// Information about the next token to get paginated results.
     #[serde(rename = "nextToken", default, skip_serializing_if = "Option::is_none")]
@@ -5593,11 +4729,7 @@ impl crate::Validate for ListCuratedEnvironmentImagesOutput {
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ListFleetsInput {
     /// The maximum number of paginated compute fleets returned per response.
-    #[serde(
-        rename = "maxResults",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "maxResults", default, skip_serializing_if = "Option::is_none")]
     pub max_results: Option<i32>,
     /// During a previous call, if there are more than 100 items in the list, only the first 100 items are returned, along with a unique string called a nextToken.
     #[serde(rename = "nextToken", default, skip_serializing_if = "Option::is_none")]
@@ -5690,11 +4822,7 @@ impl crate::Validate for ListProjectsOutput {
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ListReportGroupsInput {
     /// The maximum number of paginated report groups returned per response.
-    #[serde(
-        rename = "maxResults",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "maxResults", default, skip_serializing_if = "Option::is_none")]
     pub max_results: Option<i32>,
     /// During a previous call, the maximum number of items that can be returned is the value specified in maxResults.
     #[serde(rename = "nextToken", default, skip_serializing_if = "Option::is_none")]
@@ -5722,11 +4850,7 @@ pub struct ListReportGroupsOutput {
     #[serde(rename = "nextToken", default, skip_serializing_if = "Option::is_none")]
     pub next_token: Option<String>,
     /// The list of ARNs for the report groups in the current Amazon Web Services account.
-    #[serde(
-        rename = "reportGroups",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "reportGroups", default, skip_serializing_if = "Option::is_none")]
     pub report_groups: Option<Vec<String>>,
 }
 
@@ -5749,21 +4873,13 @@ pub struct ListReportsForReportGroupInput {
     #[serde(rename = "filter", default, skip_serializing_if = "Option::is_none")]
     pub filter: Option<ReportFilter>,
     /// The maximum number of paginated reports in this report group returned per response.
-    #[serde(
-        rename = "maxResults",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "maxResults", default, skip_serializing_if = "Option::is_none")]
     pub max_results: Option<i32>,
     /// During a previous call, the maximum number of items that can be returned is the value specified in maxResults.
     #[serde(rename = "nextToken", default, skip_serializing_if = "Option::is_none")]
     pub next_token: Option<String>,
     /// The ARN of the report group for which you want to return report ARNs.
-    #[serde(
-        rename = "reportGroupArn",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "reportGroupArn", default, skip_serializing_if = "Option::is_none")]
     pub report_group_arn: Option<String>,
     /// Use to specify whether the results are returned in ascending or descending order.
     #[serde(rename = "sortOrder", default, skip_serializing_if = "Option::is_none")]
@@ -5778,10 +4894,7 @@ impl crate::Validate for ListReportsForReportGroupInput {
         }
         match &self.report_group_arn {
             Some(_) => {}
-            None => errors.push(crate::ValidationError::null(crate::validate::member_path(
-                path,
-                "reportGroupArn",
-            ))),
+            None => errors.push(crate::ValidationError::null(crate::validate::member_path(path, "reportGroupArn"))),
         }
     }
 }
@@ -5815,11 +4928,7 @@ pub struct ListReportsInput {
     #[serde(rename = "filter", default, skip_serializing_if = "Option::is_none")]
     pub filter: Option<ReportFilter>,
     /// The maximum number of paginated reports returned per response.
-    #[serde(
-        rename = "maxResults",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "maxResults", default, skip_serializing_if = "Option::is_none")]
     pub max_results: Option<i32>,
     /// During a previous call, the maximum number of items that can be returned is the value specified in maxResults.
     #[serde(rename = "nextToken", default, skip_serializing_if = "Option::is_none")]
@@ -5864,21 +4973,13 @@ impl crate::Validate for ListReportsOutput {
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ListSandboxesForProjectInput {
     /// The maximum number of sandbox records to be retrieved.
-    #[serde(
-        rename = "maxResults",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "maxResults", default, skip_serializing_if = "Option::is_none")]
     pub max_results: Option<i32>,
     /// The next token, if any, to get paginated results.
     #[serde(rename = "nextToken", default, skip_serializing_if = "Option::is_none")]
     pub next_token: Option<String>,
     /// The CodeBuild project name.
-    #[serde(
-        rename = "projectName",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "projectName", default, skip_serializing_if = "Option::is_none")]
     pub project_name: Option<String>,
     /// The order in which sandbox records should be retrieved.
     #[serde(rename = "sortOrder", default, skip_serializing_if = "Option::is_none")]
@@ -5896,10 +4997,7 @@ impl crate::Validate for ListSandboxesForProjectInput {
                 let p = crate::validate::member_path(path, "projectName");
                 crate::validate::string_length(v, &p, Some(1), None, errors);
             }
-            None => errors.push(crate::ValidationError::null(crate::validate::member_path(
-                path,
-                "projectName",
-            ))),
+            None => errors.push(crate::ValidationError::null(crate::validate::member_path(path, "projectName"))),
         }
     }
 }
@@ -5929,11 +5027,7 @@ impl crate::Validate for ListSandboxesForProjectOutput {
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ListSandboxesInput {
     /// The maximum number of sandbox records to be retrieved.
-    #[serde(
-        rename = "maxResults",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "maxResults", default, skip_serializing_if = "Option::is_none")]
     pub max_results: Option<i32>,
     /// The next token, if any, to get paginated results.
     #[serde(rename = "nextToken", default, skip_serializing_if = "Option::is_none")]
@@ -5977,11 +5071,7 @@ impl crate::Validate for ListSandboxesOutput {
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ListSharedProjectsInput {
     /// The maximum number of paginated shared build projects returned per response.
-    #[serde(
-        rename = "maxResults",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "maxResults", default, skip_serializing_if = "Option::is_none")]
     pub max_results: Option<i32>,
     /// During a previous call, the maximum number of items that can be returned is the value specified in maxResults.
     #[serde(rename = "nextToken", default, skip_serializing_if = "Option::is_none")]
@@ -6033,11 +5123,7 @@ impl crate::Validate for ListSharedProjectsOutput {
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ListSharedReportGroupsInput {
     /// The maximum number of paginated shared report groups per response.
-    #[serde(
-        rename = "maxResults",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "maxResults", default, skip_serializing_if = "Option::is_none")]
     pub max_results: Option<i32>,
     /// During a previous call, the maximum number of items that can be returned is the value specified in maxResults.
     #[serde(rename = "nextToken", default, skip_serializing_if = "Option::is_none")]
@@ -6065,11 +5151,7 @@ pub struct ListSharedReportGroupsOutput {
     #[serde(rename = "nextToken", default, skip_serializing_if = "Option::is_none")]
     pub next_token: Option<String>,
     /// The list of ARNs for the report groups shared with the current Amazon Web Services account or user.
-    #[serde(
-        rename = "reportGroups",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "reportGroups", default, skip_serializing_if = "Option::is_none")]
     pub report_groups: Option<Vec<String>>,
 }
 
@@ -6096,11 +5178,7 @@ impl crate::Validate for ListSourceCredentialsInput {
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ListSourceCredentialsOutput {
     /// A list of SourceCredentialsInfo objects.
-    #[serde(
-        rename = "sourceCredentialsInfos",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "sourceCredentialsInfos", default, skip_serializing_if = "Option::is_none")]
     pub source_credentials_infos: Option<Vec<SourceCredentialsInfo>>,
 }
 
@@ -6120,11 +5198,7 @@ impl crate::Validate for ListSourceCredentialsOutput {
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct LogsConfig {
     /// Information about CloudWatch Logs for a build project.
-    #[serde(
-        rename = "cloudWatchLogs",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "cloudWatchLogs", default, skip_serializing_if = "Option::is_none")]
     pub cloud_watch_logs: Option<CloudWatchLogsConfig>,
     /// Information about logs built to an S3 bucket for a build project.
     #[serde(rename = "s3Logs", default, skip_serializing_if = "Option::is_none")]
@@ -6187,18 +5261,10 @@ impl std::str::FromStr for LogsConfigStatusType {
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct LogsLocation {
     /// Information about CloudWatch Logs for a build project.
-    #[serde(
-        rename = "cloudWatchLogs",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "cloudWatchLogs", default, skip_serializing_if = "Option::is_none")]
     pub cloud_watch_logs: Option<CloudWatchLogsConfig>,
     /// The ARN of the CloudWatch Logs stream for a build execution.
-    #[serde(
-        rename = "cloudWatchLogsArn",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "cloudWatchLogsArn", default, skip_serializing_if = "Option::is_none")]
     pub cloud_watch_logs_arn: Option<String>,
     /// The URL to an individual build log in CloudWatch Logs.
     #[serde(rename = "deepLink", default, skip_serializing_if = "Option::is_none")]
@@ -6207,11 +5273,7 @@ pub struct LogsLocation {
     #[serde(rename = "groupName", default, skip_serializing_if = "Option::is_none")]
     pub group_name: Option<String>,
     /// The URL to a build log in an S3 bucket.
-    #[serde(
-        rename = "s3DeepLink",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "s3DeepLink", default, skip_serializing_if = "Option::is_none")]
     pub s3_deep_link: Option<String>,
     /// Information about S3 logs for a build project.
     #[serde(rename = "s3Logs", default, skip_serializing_if = "Option::is_none")]
@@ -6220,11 +5282,7 @@ pub struct LogsLocation {
     #[serde(rename = "s3LogsArn", default, skip_serializing_if = "Option::is_none")]
     pub s3_logs_arn: Option<String>,
     /// The name of the CloudWatch Logs stream for the build logs.
-    #[serde(
-        rename = "streamName",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "streamName", default, skip_serializing_if = "Option::is_none")]
     pub stream_name: Option<String>,
 }
 
@@ -6284,11 +5342,7 @@ impl std::str::FromStr for MachineType {
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct NetworkInterface {
     /// The ID of the network interface.
-    #[serde(
-        rename = "networkInterfaceId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "networkInterfaceId", default, skip_serializing_if = "Option::is_none")]
     pub network_interface_id: Option<String>,
     /// The ID of the subnet.
     #[serde(rename = "subnetId", default, skip_serializing_if = "Option::is_none")]
@@ -6323,11 +5377,7 @@ pub struct PhaseContext {
     #[serde(rename = "message", default, skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
     /// The status code for the context of the build phase.
-    #[serde(
-        rename = "statusCode",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "statusCode", default, skip_serializing_if = "Option::is_none")]
     pub status_code: Option<String>,
 }
 
@@ -6349,12 +5399,7 @@ pub enum PlatformType {
 
 impl PlatformType {
     /// Every value the model defines, in model order.
-    pub const ALL: &'static [Self] = &[
-        Self::Debian,
-        Self::AmazonLinux,
-        Self::Ubuntu,
-        Self::WindowsServer,
-    ];
+    pub const ALL: &'static [Self] = &[Self::Debian, Self::AmazonLinux, Self::Ubuntu, Self::WindowsServer];
 
     /// The wire value.
     pub fn as_str(&self) -> &'static str {
@@ -6397,154 +5442,78 @@ pub struct Project {
     #[serde(rename = "artifacts", default, skip_serializing_if = "Option::is_none")]
     pub artifacts: Option<ProjectArtifacts>,
     /// The maximum number of additional automatic retries after a failed build.
-    #[serde(
-        rename = "autoRetryLimit",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "autoRetryLimit", default, skip_serializing_if = "Option::is_none")]
     pub auto_retry_limit: Option<i32>,
     /// Information about the build badge for the build project.
     #[serde(rename = "badge", default, skip_serializing_if = "Option::is_none")]
     pub badge: Option<ProjectBadge>,
     /// A ProjectBuildBatchConfig object that defines the batch build options for the project.
-    #[serde(
-        rename = "buildBatchConfig",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "buildBatchConfig", default, skip_serializing_if = "Option::is_none")]
     pub build_batch_config: Option<ProjectBuildBatchConfig>,
     /// Information about the cache for the build project.
     #[serde(rename = "cache", default, skip_serializing_if = "Option::is_none")]
     pub cache: Option<ProjectCache>,
     /// The maximum number of concurrent builds that are allowed for this project.
-    #[serde(
-        rename = "concurrentBuildLimit",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "concurrentBuildLimit", default, skip_serializing_if = "Option::is_none")]
     pub concurrent_build_limit: Option<i32>,
     /// When the build project was created, expressed in Unix time format.
     #[serde(rename = "created", default, skip_serializing_if = "Option::is_none")]
     pub created: Option<crate::Timestamp>,
     /// A description that makes the build project easy to identify.
-    #[serde(
-        rename = "description",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "description", default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     /// The Key Management Service customer master key (CMK) to be used for encrypting the build output artifacts.
-    #[serde(
-        rename = "encryptionKey",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "encryptionKey", default, skip_serializing_if = "Option::is_none")]
     pub encryption_key: Option<String>,
     /// Information about the build environment for this build project.
-    #[serde(
-        rename = "environment",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "environment", default, skip_serializing_if = "Option::is_none")]
     pub environment: Option<ProjectEnvironment>,
     /// An array of ProjectFileSystemLocation objects for a CodeBuild build project.
-    #[serde(
-        rename = "fileSystemLocations",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "fileSystemLocations", default, skip_serializing_if = "Option::is_none")]
     pub file_system_locations: Option<Vec<ProjectFileSystemLocation>>,
     /// When the build project's settings were last modified, expressed in Unix time format.
-    #[serde(
-        rename = "lastModified",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "lastModified", default, skip_serializing_if = "Option::is_none")]
     pub last_modified: Option<crate::Timestamp>,
     /// Information about logs for the build project.
-    #[serde(
-        rename = "logsConfig",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "logsConfig", default, skip_serializing_if = "Option::is_none")]
     pub logs_config: Option<LogsConfig>,
     /// The name of the build project.
     #[serde(rename = "name", default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
-    #[serde(
-        rename = "projectVisibility",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "projectVisibility", default, skip_serializing_if = "Option::is_none")]
     pub project_visibility: Option<ProjectVisibilityType>,
     /// Contains the project identifier used with the public build APIs.
-    #[serde(
-        rename = "publicProjectAlias",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "publicProjectAlias", default, skip_serializing_if = "Option::is_none")]
     pub public_project_alias: Option<String>,
     /// The number of minutes a build is allowed to be queued before it times out.
-    #[serde(
-        rename = "queuedTimeoutInMinutes",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "queuedTimeoutInMinutes", default, skip_serializing_if = "Option::is_none")]
     pub queued_timeout_in_minutes: Option<i32>,
     /// The ARN of the IAM role that enables CodeBuild to access the CloudWatch Logs and Amazon S3 artifacts for the project's builds.
-    #[serde(
-        rename = "resourceAccessRole",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "resourceAccessRole", default, skip_serializing_if = "Option::is_none")]
     pub resource_access_role: Option<String>,
     /// An array of ProjectArtifacts objects.
-    #[serde(
-        rename = "secondaryArtifacts",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "secondaryArtifacts", default, skip_serializing_if = "Option::is_none")]
     pub secondary_artifacts: Option<Vec<ProjectArtifacts>>,
     /// An array of ProjectSourceVersion objects.
-    #[serde(
-        rename = "secondarySourceVersions",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "secondarySourceVersions", default, skip_serializing_if = "Option::is_none")]
     pub secondary_source_versions: Option<Vec<ProjectSourceVersion>>,
     /// An array of ProjectSource objects.
-    #[serde(
-        rename = "secondarySources",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "secondarySources", default, skip_serializing_if = "Option::is_none")]
     pub secondary_sources: Option<Vec<ProjectSource>>,
     /// The ARN of the IAM role that enables CodeBuild to interact with dependent Amazon Web Services services on behalf of the Amazon Web Services account.
-    #[serde(
-        rename = "serviceRole",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "serviceRole", default, skip_serializing_if = "Option::is_none")]
     pub service_role: Option<String>,
     /// Information about the build input source code for this build project.
     #[serde(rename = "source", default, skip_serializing_if = "Option::is_none")]
     pub source: Option<ProjectSource>,
     /// A version of the build input to be built for this project.
-    #[serde(
-        rename = "sourceVersion",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "sourceVersion", default, skip_serializing_if = "Option::is_none")]
     pub source_version: Option<String>,
     /// A list of tag key and value pairs associated with this build project.
     #[serde(rename = "tags", default, skip_serializing_if = "Option::is_none")]
     pub tags: Option<Vec<Tag>>,
     /// How long, in minutes, from 5 to 2160 (36 hours), for CodeBuild to wait before timing out any related build that did not get marked as completed.
-    #[serde(
-        rename = "timeoutInMinutes",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "timeoutInMinutes", default, skip_serializing_if = "Option::is_none")]
     pub timeout_in_minutes: Option<i32>,
     /// Information about the VPC configuration that CodeBuild accesses.
     #[serde(rename = "vpcConfig", default, skip_serializing_if = "Option::is_none")]
@@ -6659,24 +5628,12 @@ impl crate::Validate for Project {
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ProjectArtifacts {
     /// An identifier for this artifact definition.
-    #[serde(
-        rename = "artifactIdentifier",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "artifactIdentifier", default, skip_serializing_if = "Option::is_none")]
     pub artifact_identifier: Option<String>,
-    #[serde(
-        rename = "bucketOwnerAccess",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "bucketOwnerAccess", default, skip_serializing_if = "Option::is_none")]
     pub bucket_owner_access: Option<BucketOwnerAccess>,
     /// Set to true if you do not want your output artifacts encrypted.
-    #[serde(
-        rename = "encryptionDisabled",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "encryptionDisabled", default, skip_serializing_if = "Option::is_none")]
     pub encryption_disabled: Option<bool>,
     /// Information about the build output artifact location.
     #[serde(rename = "location", default, skip_serializing_if = "Option::is_none")]
@@ -6685,18 +5642,10 @@ pub struct ProjectArtifacts {
     #[serde(rename = "name", default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Along with path and name, the pattern that CodeBuild uses to determine the name and location to store the output artifact.
-    #[serde(
-        rename = "namespaceType",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "namespaceType", default, skip_serializing_if = "Option::is_none")]
     pub namespace_type: Option<ArtifactNamespace>,
     /// If this flag is set, a name specified in the buildspec file overrides the artifact name.
-    #[serde(
-        rename = "overrideArtifactName",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "overrideArtifactName", default, skip_serializing_if = "Option::is_none")]
     pub override_artifact_name: Option<bool>,
     /// The type of build output artifact to create.
     #[serde(rename = "packaging", default, skip_serializing_if = "Option::is_none")]
@@ -6713,9 +5662,7 @@ impl crate::Validate for ProjectArtifacts {
     fn validate_into(&self, path: &str, errors: &mut Vec<crate::ValidationError>) {
         match &self.r#type {
             Some(_) => {}
-            None => errors.push(crate::ValidationError::null(crate::validate::member_path(
-                path, "type",
-            ))),
+            None => errors.push(crate::ValidationError::null(crate::validate::member_path(path, "type"))),
         }
     }
 }
@@ -6724,18 +5671,10 @@ impl crate::Validate for ProjectArtifacts {
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ProjectBadge {
     /// Set this to true to generate a publicly accessible URL for your project's build badge.
-    #[serde(
-        rename = "badgeEnabled",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "badgeEnabled", default, skip_serializing_if = "Option::is_none")]
     pub badge_enabled: Option<bool>,
     /// The publicly-accessible URL through which you can access the build badge for your project.
-    #[serde(
-        rename = "badgeRequestUrl",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "badgeRequestUrl", default, skip_serializing_if = "Option::is_none")]
     pub badge_request_url: Option<String>,
 }
 
@@ -6747,39 +5686,19 @@ impl crate::Validate for ProjectBadge {
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ProjectBuildBatchConfig {
     /// Specifies how build status reports are sent to the source provider for the batch build.
-    #[serde(
-        rename = "batchReportMode",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "batchReportMode", default, skip_serializing_if = "Option::is_none")]
     pub batch_report_mode: Option<BatchReportModeType>,
     /// Specifies if the build artifacts for the batch build should be combined into a single artifact location.
-    #[serde(
-        rename = "combineArtifacts",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "combineArtifacts", default, skip_serializing_if = "Option::is_none")]
     pub combine_artifacts: Option<bool>,
     /// A BatchRestrictions object that specifies the restrictions for the batch build.
-    #[serde(
-        rename = "restrictions",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "restrictions", default, skip_serializing_if = "Option::is_none")]
     pub restrictions: Option<BatchRestrictions>,
     /// Specifies the service role ARN for the batch build project.
-    #[serde(
-        rename = "serviceRole",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "serviceRole", default, skip_serializing_if = "Option::is_none")]
     pub service_role: Option<String>,
     /// Specifies the maximum amount of time, in minutes, that the batch build must be completed in.
-    #[serde(
-        rename = "timeoutInMins",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "timeoutInMins", default, skip_serializing_if = "Option::is_none")]
     pub timeout_in_mins: Option<i32>,
 }
 
@@ -6800,11 +5719,7 @@ impl crate::Validate for ProjectBuildBatchConfig {
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ProjectCache {
     /// Defines the scope of the cache.
-    #[serde(
-        rename = "cacheNamespace",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "cacheNamespace", default, skip_serializing_if = "Option::is_none")]
     pub cache_namespace: Option<String>,
     /// Information about the cache location.
     #[serde(rename = "location", default, skip_serializing_if = "Option::is_none")]
@@ -6821,9 +5736,7 @@ impl crate::Validate for ProjectCache {
     fn validate_into(&self, path: &str, errors: &mut Vec<crate::ValidationError>) {
         match &self.r#type {
             Some(_) => {}
-            None => errors.push(crate::ValidationError::null(crate::validate::member_path(
-                path, "type",
-            ))),
+            None => errors.push(crate::ValidationError::null(crate::validate::member_path(path, "type"))),
         }
     }
 }
@@ -6832,73 +5745,37 @@ impl crate::Validate for ProjectCache {
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ProjectEnvironment {
     /// The ARN of the Amazon S3 bucket, path prefix, and object key that contains the PEM-encoded certificate for the build project.
-    #[serde(
-        rename = "certificate",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "certificate", default, skip_serializing_if = "Option::is_none")]
     pub certificate: Option<String>,
     /// The compute configuration of the build project.
-    #[serde(
-        rename = "computeConfiguration",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "computeConfiguration", default, skip_serializing_if = "Option::is_none")]
     pub compute_configuration: Option<ComputeConfiguration>,
     /// Information about the compute resources the build project uses.
-    #[serde(
-        rename = "computeType",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "computeType", default, skip_serializing_if = "Option::is_none")]
     pub compute_type: Option<ComputeType>,
     /// A DockerServer object to use for this build project.
-    #[serde(
-        rename = "dockerServer",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "dockerServer", default, skip_serializing_if = "Option::is_none")]
     pub docker_server: Option<DockerServer>,
     /// A set of environment variables to make available to builds for this build project.
-    #[serde(
-        rename = "environmentVariables",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "environmentVariables", default, skip_serializing_if = "Option::is_none")]
     pub environment_variables: Option<Vec<EnvironmentVariable>>,
     /// A ProjectFleet object to use for this build project.
     #[serde(rename = "fleet", default, skip_serializing_if = "Option::is_none")]
     pub fleet: Option<ProjectFleet>,
     /// The host operating system kernel used for on-demand builds in the build project.
-    #[serde(
-        rename = "hostKernel",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "hostKernel", default, skip_serializing_if = "Option::is_none")]
     pub host_kernel: Option<HostKernel>,
     /// The image tag or image digest that identifies the Docker image to use for this build project.
     #[serde(rename = "image", default, skip_serializing_if = "Option::is_none")]
     pub image: Option<String>,
     /// The type of credentials CodeBuild uses to pull images in your build.
-    #[serde(
-        rename = "imagePullCredentialsType",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "imagePullCredentialsType", default, skip_serializing_if = "Option::is_none")]
     pub image_pull_credentials_type: Option<ImagePullCredentialsType>,
     /// Enables running the Docker daemon inside a Docker container.
-    #[serde(
-        rename = "privilegedMode",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "privilegedMode", default, skip_serializing_if = "Option::is_none")]
     pub privileged_mode: Option<bool>,
     /// The credentials for access to a private registry.
-    #[serde(
-        rename = "registryCredential",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "registryCredential", default, skip_serializing_if = "Option::is_none")]
     pub registry_credential: Option<RegistryCredential>,
     /// The type of build environment to use for related builds.
     #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
@@ -6913,10 +5790,7 @@ impl crate::Validate for ProjectEnvironment {
         }
         match &self.compute_type {
             Some(_) => {}
-            None => errors.push(crate::ValidationError::null(crate::validate::member_path(
-                path,
-                "computeType",
-            ))),
+            None => errors.push(crate::ValidationError::null(crate::validate::member_path(path, "computeType"))),
         }
         if let Some(v) = &self.docker_server {
             let p = crate::validate::member_path(path, "dockerServer");
@@ -6934,9 +5808,7 @@ impl crate::Validate for ProjectEnvironment {
                 let p = crate::validate::member_path(path, "image");
                 crate::validate::string_length(v, &p, Some(1), None, errors);
             }
-            None => errors.push(crate::ValidationError::null(crate::validate::member_path(
-                path, "image",
-            ))),
+            None => errors.push(crate::ValidationError::null(crate::validate::member_path(path, "image"))),
         }
         if let Some(v) = &self.registry_credential {
             let p = crate::validate::member_path(path, "registryCredential");
@@ -6944,9 +5816,7 @@ impl crate::Validate for ProjectEnvironment {
         }
         match &self.r#type {
             Some(_) => {}
-            None => errors.push(crate::ValidationError::null(crate::validate::member_path(
-                path, "type",
-            ))),
+            None => errors.push(crate::ValidationError::null(crate::validate::member_path(path, "type"))),
         }
     }
 }
@@ -6955,28 +5825,16 @@ impl crate::Validate for ProjectEnvironment {
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ProjectFileSystemLocation {
     /// The name used to access a file system created by Amazon EFS.
-    #[serde(
-        rename = "identifier",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "identifier", default, skip_serializing_if = "Option::is_none")]
     pub identifier: Option<String>,
     /// A string that specifies the location of the file system created by Amazon EFS.
     #[serde(rename = "location", default, skip_serializing_if = "Option::is_none")]
     pub location: Option<String>,
     /// The mount options for a file system created by Amazon EFS.
-    #[serde(
-        rename = "mountOptions",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "mountOptions", default, skip_serializing_if = "Option::is_none")]
     pub mount_options: Option<String>,
     /// The location in the container where you mount the file system.
-    #[serde(
-        rename = "mountPoint",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "mountPoint", default, skip_serializing_if = "Option::is_none")]
     pub mount_point: Option<String>,
     /// The type of the file system.
     #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
@@ -7049,52 +5907,28 @@ pub struct ProjectSource {
     #[serde(rename = "auth", default, skip_serializing_if = "Option::is_none")]
     pub auth: Option<SourceAuth>,
     /// Contains information that defines how the build project reports the build status to the source provider.
-    #[serde(
-        rename = "buildStatusConfig",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "buildStatusConfig", default, skip_serializing_if = "Option::is_none")]
     pub build_status_config: Option<BuildStatusConfig>,
     /// The buildspec file declaration to use for the builds in this build project.
     #[serde(rename = "buildspec", default, skip_serializing_if = "Option::is_none")]
     pub buildspec: Option<String>,
     /// Information about the Git clone depth for the build project.
-    #[serde(
-        rename = "gitCloneDepth",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "gitCloneDepth", default, skip_serializing_if = "Option::is_none")]
     pub git_clone_depth: Option<i32>,
     /// Information about the Git submodules configuration for the build project.
-    #[serde(
-        rename = "gitSubmodulesConfig",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "gitSubmodulesConfig", default, skip_serializing_if = "Option::is_none")]
     pub git_submodules_config: Option<GitSubmodulesConfig>,
     /// Enable this flag to ignore SSL warnings while connecting to the project source code.
-    #[serde(
-        rename = "insecureSsl",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "insecureSsl", default, skip_serializing_if = "Option::is_none")]
     pub insecure_ssl: Option<bool>,
     /// Information about the location of the source code to be built.
     #[serde(rename = "location", default, skip_serializing_if = "Option::is_none")]
     pub location: Option<String>,
     /// Set to true to report the status of a build's start and finish to your source provider.
-    #[serde(
-        rename = "reportBuildStatus",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "reportBuildStatus", default, skip_serializing_if = "Option::is_none")]
     pub report_build_status: Option<bool>,
     /// An identifier for this project source.
-    #[serde(
-        rename = "sourceIdentifier",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "sourceIdentifier", default, skip_serializing_if = "Option::is_none")]
     pub source_identifier: Option<String>,
     /// The type of repository that contains the source code to be built.
     #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
@@ -7117,9 +5951,7 @@ impl crate::Validate for ProjectSource {
         }
         match &self.r#type {
             Some(_) => {}
-            None => errors.push(crate::ValidationError::null(crate::validate::member_path(
-                path, "type",
-            ))),
+            None => errors.push(crate::ValidationError::null(crate::validate::member_path(path, "type"))),
         }
     }
 }
@@ -7128,18 +5960,10 @@ impl crate::Validate for ProjectSource {
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ProjectSourceVersion {
     /// An identifier for a source in the build project.
-    #[serde(
-        rename = "sourceIdentifier",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "sourceIdentifier", default, skip_serializing_if = "Option::is_none")]
     pub source_identifier: Option<String>,
     /// The source version for the corresponding source identifier.
-    #[serde(
-        rename = "sourceVersion",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "sourceVersion", default, skip_serializing_if = "Option::is_none")]
     pub source_version: Option<String>,
 }
 
@@ -7147,17 +5971,11 @@ impl crate::Validate for ProjectSourceVersion {
     fn validate_into(&self, path: &str, errors: &mut Vec<crate::ValidationError>) {
         match &self.source_identifier {
             Some(_) => {}
-            None => errors.push(crate::ValidationError::null(crate::validate::member_path(
-                path,
-                "sourceIdentifier",
-            ))),
+            None => errors.push(crate::ValidationError::null(crate::validate::member_path(path, "sourceIdentifier"))),
         }
         match &self.source_version {
             Some(_) => {}
-            None => errors.push(crate::ValidationError::null(crate::validate::member_path(
-                path,
-                "sourceVersion",
-            ))),
+            None => errors.push(crate::ValidationError::null(crate::validate::member_path(path, "sourceVersion"))),
         }
     }
 }
@@ -7206,18 +6024,10 @@ impl std::str::FromStr for ProjectVisibilityType {
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ProxyConfiguration {
     /// The default behavior of outgoing traffic.
-    #[serde(
-        rename = "defaultBehavior",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "defaultBehavior", default, skip_serializing_if = "Option::is_none")]
     pub default_behavior: Option<FleetProxyRuleBehavior>,
     /// An array of FleetProxyRule objects that represent the specified destination domains or IPs to allow or deny network access control to.
-    #[serde(
-        rename = "orderedProxyRules",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "orderedProxyRules", default, skip_serializing_if = "Option::is_none")]
     pub ordered_proxy_rules: Option<Vec<FleetProxyRule>>,
 }
 
@@ -7331,10 +6141,7 @@ impl std::str::FromStr for PullRequestBuildApproverRole {
             "BITBUCKET_READ" => Ok(Self::BitbucketRead),
             "BITBUCKET_WRITE" => Ok(Self::BitbucketWrite),
             "BITBUCKET_ADMIN" => Ok(Self::BitbucketAdmin),
-            _ => Err(crate::UnknownEnumValue::new(
-                "PullRequestBuildApproverRole",
-                s,
-            )),
+            _ => Err(crate::UnknownEnumValue::new("PullRequestBuildApproverRole", s)),
         }
     }
 }
@@ -7351,11 +6158,7 @@ pub enum PullRequestBuildCommentApproval {
 
 impl PullRequestBuildCommentApproval {
     /// Every value the model defines, in model order.
-    pub const ALL: &'static [Self] = &[
-        Self::Disabled,
-        Self::AllPullRequests,
-        Self::ForkPullRequests,
-    ];
+    pub const ALL: &'static [Self] = &[Self::Disabled, Self::AllPullRequests, Self::ForkPullRequests];
 
     /// The wire value.
     pub fn as_str(&self) -> &'static str {
@@ -7381,10 +6184,7 @@ impl std::str::FromStr for PullRequestBuildCommentApproval {
             "DISABLED" => Ok(Self::Disabled),
             "ALL_PULL_REQUESTS" => Ok(Self::AllPullRequests),
             "FORK_PULL_REQUESTS" => Ok(Self::ForkPullRequests),
-            _ => Err(crate::UnknownEnumValue::new(
-                "PullRequestBuildCommentApproval",
-                s,
-            )),
+            _ => Err(crate::UnknownEnumValue::new("PullRequestBuildCommentApproval", s)),
         }
     }
 }
@@ -7393,18 +6193,10 @@ impl std::str::FromStr for PullRequestBuildCommentApproval {
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct PullRequestBuildPolicy {
     /// List of repository roles that have approval privileges for pull request builds when comment approval is required.
-    #[serde(
-        rename = "approverRoles",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "approverRoles", default, skip_serializing_if = "Option::is_none")]
     pub approver_roles: Option<Vec<PullRequestBuildApproverRole>>,
     /// Specifies when comment-based approval is required before triggering a build on pull requests.
-    #[serde(
-        rename = "requiresCommentApproval",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "requiresCommentApproval", default, skip_serializing_if = "Option::is_none")]
     pub requires_comment_approval: Option<PullRequestBuildCommentApproval>,
 }
 
@@ -7412,10 +6204,9 @@ impl crate::Validate for PullRequestBuildPolicy {
     fn validate_into(&self, path: &str, errors: &mut Vec<crate::ValidationError>) {
         match &self.requires_comment_approval {
             Some(_) => {}
-            None => errors.push(crate::ValidationError::null(crate::validate::member_path(
-                path,
-                "requiresCommentApproval",
-            ))),
+            None => {
+                errors.push(crate::ValidationError::null(crate::validate::member_path(path, "requiresCommentApproval")))
+            }
         }
     }
 }
@@ -7426,11 +6217,7 @@ pub struct PutResourcePolicyInput {
     #[serde(rename = "policy", default, skip_serializing_if = "Option::is_none")]
     pub policy: Option<String>,
     /// The ARN of the Project or ReportGroup resource you want to associate with a resource policy.
-    #[serde(
-        rename = "resourceArn",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "resourceArn", default, skip_serializing_if = "Option::is_none")]
     pub resource_arn: Option<String>,
 }
 
@@ -7441,19 +6228,14 @@ impl crate::Validate for PutResourcePolicyInput {
                 let p = crate::validate::member_path(path, "policy");
                 crate::validate::string_length(v, &p, Some(1), None, errors);
             }
-            None => errors.push(crate::ValidationError::null(crate::validate::member_path(
-                path, "policy",
-            ))),
+            None => errors.push(crate::ValidationError::null(crate::validate::member_path(path, "policy"))),
         }
         match &self.resource_arn {
             Some(v) => {
                 let p = crate::validate::member_path(path, "resourceArn");
                 crate::validate::string_length(v, &p, Some(1), None, errors);
             }
-            None => errors.push(crate::ValidationError::null(crate::validate::member_path(
-                path,
-                "resourceArn",
-            ))),
+            None => errors.push(crate::ValidationError::null(crate::validate::member_path(path, "resourceArn"))),
         }
     }
 }
@@ -7461,11 +6243,7 @@ impl crate::Validate for PutResourcePolicyInput {
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct PutResourcePolicyOutput {
     /// The ARN of the Project or ReportGroup resource that is associated with a resource policy.
-    #[serde(
-        rename = "resourceArn",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "resourceArn", default, skip_serializing_if = "Option::is_none")]
     pub resource_arn: Option<String>,
 }
 
@@ -7482,18 +6260,10 @@ impl crate::Validate for PutResourcePolicyOutput {
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct RegistryCredential {
     /// The Amazon Resource Name (ARN) or name of credentials created using Secrets Manager.
-    #[serde(
-        rename = "credential",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "credential", default, skip_serializing_if = "Option::is_none")]
     pub credential: Option<String>,
     /// The service that created the credentials to access a private Docker registry.
-    #[serde(
-        rename = "credentialProvider",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "credentialProvider", default, skip_serializing_if = "Option::is_none")]
     pub credential_provider: Option<CredentialProviderType>,
 }
 
@@ -7504,17 +6274,11 @@ impl crate::Validate for RegistryCredential {
                 let p = crate::validate::member_path(path, "credential");
                 crate::validate::string_length(v, &p, Some(1), None, errors);
             }
-            None => errors.push(crate::ValidationError::null(crate::validate::member_path(
-                path,
-                "credential",
-            ))),
+            None => errors.push(crate::ValidationError::null(crate::validate::member_path(path, "credential"))),
         }
         match &self.credential_provider {
             Some(_) => {}
-            None => errors.push(crate::ValidationError::null(crate::validate::member_path(
-                path,
-                "credentialProvider",
-            ))),
+            None => errors.push(crate::ValidationError::null(crate::validate::member_path(path, "credentialProvider"))),
         }
     }
 }
@@ -7526,51 +6290,31 @@ pub struct Report {
     #[serde(rename = "arn", default, skip_serializing_if = "Option::is_none")]
     pub arn: Option<String>,
     /// A CodeCoverageReportSummary object that contains a code coverage summary for this report.
-    #[serde(
-        rename = "codeCoverageSummary",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "codeCoverageSummary", default, skip_serializing_if = "Option::is_none")]
     pub code_coverage_summary: Option<CodeCoverageReportSummary>,
     /// The date and time this report run occurred.
     #[serde(rename = "created", default, skip_serializing_if = "Option::is_none")]
     pub created: Option<crate::Timestamp>,
     /// The ARN of the build run that generated this report.
-    #[serde(
-        rename = "executionId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "executionId", default, skip_serializing_if = "Option::is_none")]
     pub execution_id: Option<String>,
     /// The date and time a report expires.
     #[serde(rename = "expired", default, skip_serializing_if = "Option::is_none")]
     pub expired: Option<crate::Timestamp>,
     /// Information about where the raw data used to generate this report was exported.
-    #[serde(
-        rename = "exportConfig",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "exportConfig", default, skip_serializing_if = "Option::is_none")]
     pub export_config: Option<ReportExportConfig>,
     /// The name of the report that was run.
     #[serde(rename = "name", default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// The ARN of the report group associated with this report.
-    #[serde(
-        rename = "reportGroupArn",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "reportGroupArn", default, skip_serializing_if = "Option::is_none")]
     pub report_group_arn: Option<String>,
     /// The status of this report.
     #[serde(rename = "status", default, skip_serializing_if = "Option::is_none")]
     pub status: Option<ReportStatusType>,
     /// A TestReportSummary object that contains information about this test report.
-    #[serde(
-        rename = "testSummary",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "testSummary", default, skip_serializing_if = "Option::is_none")]
     pub test_summary: Option<TestReportSummary>,
     /// A boolean that specifies if this report run is truncated.
     #[serde(rename = "truncated", default, skip_serializing_if = "Option::is_none")]
@@ -7639,10 +6383,7 @@ impl std::str::FromStr for ReportCodeCoverageSortByType {
         match s {
             "LINE_COVERAGE_PERCENTAGE" => Ok(Self::LineCoveragePercentage),
             "FILE_PATH" => Ok(Self::FilePath),
-            _ => Err(crate::UnknownEnumValue::new(
-                "ReportCodeCoverageSortByType",
-                s,
-            )),
+            _ => Err(crate::UnknownEnumValue::new("ReportCodeCoverageSortByType", s)),
         }
     }
 }
@@ -7651,18 +6392,10 @@ impl std::str::FromStr for ReportCodeCoverageSortByType {
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ReportExportConfig {
     /// The export configuration type.
-    #[serde(
-        rename = "exportConfigType",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "exportConfigType", default, skip_serializing_if = "Option::is_none")]
     pub export_config_type: Option<ReportExportConfigType>,
     /// A S3ReportExportConfig object that contains information about the S3 bucket where the run of a report is exported.
-    #[serde(
-        rename = "s3Destination",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "s3Destination", default, skip_serializing_if = "Option::is_none")]
     pub s3_destination: Option<S3ReportExportConfig>,
 }
 
@@ -7736,18 +6469,10 @@ pub struct ReportGroup {
     #[serde(rename = "created", default, skip_serializing_if = "Option::is_none")]
     pub created: Option<crate::Timestamp>,
     /// Information about the destination where the raw data of this ReportGroup is exported.
-    #[serde(
-        rename = "exportConfig",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "exportConfig", default, skip_serializing_if = "Option::is_none")]
     pub export_config: Option<ReportExportConfig>,
     /// The date and time this ReportGroup was last modified.
-    #[serde(
-        rename = "lastModified",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "lastModified", default, skip_serializing_if = "Option::is_none")]
     pub last_modified: Option<crate::Timestamp>,
     /// The name of the ReportGroup.
     #[serde(rename = "name", default, skip_serializing_if = "Option::is_none")]
@@ -8020,13 +6745,8 @@ pub enum ReportStatusType {
 
 impl ReportStatusType {
     /// Every value the model defines, in model order.
-    pub const ALL: &'static [Self] = &[
-        Self::Generating,
-        Self::Succeeded,
-        Self::Failed,
-        Self::Incomplete,
-        Self::Deleting,
-    ];
+    pub const ALL: &'static [Self] =
+        &[Self::Generating, Self::Succeeded, Self::Failed, Self::Incomplete, Self::Deleting];
 
     /// The wire value.
     pub fn as_str(&self) -> &'static str {
@@ -8124,11 +6844,7 @@ impl crate::Validate for ReportWithRawData {
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ResolvedArtifact {
     /// The identifier of the artifact.
-    #[serde(
-        rename = "identifier",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "identifier", default, skip_serializing_if = "Option::is_none")]
     pub identifier: Option<String>,
     /// The location of the artifact.
     #[serde(rename = "location", default, skip_serializing_if = "Option::is_none")]
@@ -8164,11 +6880,7 @@ pub struct RetryBuildBatchInput {
     #[serde(rename = "id", default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// A unique, case sensitive identifier you provide to ensure the idempotency of the RetryBuildBatch request.
-    #[serde(
-        rename = "idempotencyToken",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "idempotencyToken", default, skip_serializing_if = "Option::is_none")]
     pub idempotency_token: Option<String>,
     /// Specifies the type of retry to perform.
     #[serde(rename = "retryType", default, skip_serializing_if = "Option::is_none")]
@@ -8186,11 +6898,7 @@ impl crate::Validate for RetryBuildBatchInput {
 
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct RetryBuildBatchOutput {
-    #[serde(
-        rename = "buildBatch",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "buildBatch", default, skip_serializing_if = "Option::is_none")]
     pub build_batch: Option<BuildBatch>,
 }
 
@@ -8248,11 +6956,7 @@ pub struct RetryBuildInput {
     #[serde(rename = "id", default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// A unique, case sensitive identifier you provide to ensure the idempotency of the RetryBuild request.
-    #[serde(
-        rename = "idempotencyToken",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "idempotencyToken", default, skip_serializing_if = "Option::is_none")]
     pub idempotency_token: Option<String>,
 }
 
@@ -8283,18 +6987,10 @@ impl crate::Validate for RetryBuildOutput {
 /// Information about S3 logs for a build project.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct S3LogsConfig {
-    #[serde(
-        rename = "bucketOwnerAccess",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "bucketOwnerAccess", default, skip_serializing_if = "Option::is_none")]
     pub bucket_owner_access: Option<BucketOwnerAccess>,
     /// Set to true if you do not want your S3 build log output encrypted.
-    #[serde(
-        rename = "encryptionDisabled",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "encryptionDisabled", default, skip_serializing_if = "Option::is_none")]
     pub encryption_disabled: Option<bool>,
     /// The ARN of an S3 bucket and the path prefix for S3 logs.
     #[serde(rename = "location", default, skip_serializing_if = "Option::is_none")]
@@ -8308,9 +7004,7 @@ impl crate::Validate for S3LogsConfig {
     fn validate_into(&self, path: &str, errors: &mut Vec<crate::ValidationError>) {
         match &self.status {
             Some(_) => {}
-            None => errors.push(crate::ValidationError::null(crate::validate::member_path(
-                path, "status",
-            ))),
+            None => errors.push(crate::ValidationError::null(crate::validate::member_path(path, "status"))),
         }
     }
 }
@@ -8322,25 +7016,13 @@ pub struct S3ReportExportConfig {
     #[serde(rename = "bucket", default, skip_serializing_if = "Option::is_none")]
     pub bucket: Option<String>,
     /// The Amazon Web Services account identifier of the owner of the Amazon S3 bucket.
-    #[serde(
-        rename = "bucketOwner",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "bucketOwner", default, skip_serializing_if = "Option::is_none")]
     pub bucket_owner: Option<String>,
     /// A boolean value that specifies if the results of a report are encrypted.
-    #[serde(
-        rename = "encryptionDisabled",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "encryptionDisabled", default, skip_serializing_if = "Option::is_none")]
     pub encryption_disabled: Option<bool>,
     /// The encryption key for the report's encrypted raw data.
-    #[serde(
-        rename = "encryptionKey",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "encryptionKey", default, skip_serializing_if = "Option::is_none")]
     pub encryption_key: Option<String>,
     /// The type of build output artifact to create.
     #[serde(rename = "packaging", default, skip_serializing_if = "Option::is_none")]
@@ -8373,11 +7055,7 @@ pub struct SSMSession {
     #[serde(rename = "streamUrl", default, skip_serializing_if = "Option::is_none")]
     pub stream_url: Option<String>,
     /// An encrypted token value containing session and caller information.
-    #[serde(
-        rename = "tokenValue",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "tokenValue", default, skip_serializing_if = "Option::is_none")]
     pub token_value: Option<String>,
 }
 
@@ -8392,34 +7070,18 @@ pub struct Sandbox {
     #[serde(rename = "arn", default, skip_serializing_if = "Option::is_none")]
     pub arn: Option<String>,
     /// The current session for the sandbox.
-    #[serde(
-        rename = "currentSession",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "currentSession", default, skip_serializing_if = "Option::is_none")]
     pub current_session: Option<SandboxSession>,
     /// The Key Management Service customer master key (CMK) to be used for encrypting the sandbox output artifacts.
-    #[serde(
-        rename = "encryptionKey",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "encryptionKey", default, skip_serializing_if = "Option::is_none")]
     pub encryption_key: Option<String>,
     /// When the sandbox process ended, expressed in Unix time format.
     #[serde(rename = "endTime", default, skip_serializing_if = "Option::is_none")]
     pub end_time: Option<crate::Timestamp>,
-    #[serde(
-        rename = "environment",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "environment", default, skip_serializing_if = "Option::is_none")]
     pub environment: Option<ProjectEnvironment>,
     /// An array of ProjectFileSystemLocation objects for a CodeBuild build project.
-    #[serde(
-        rename = "fileSystemLocations",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "fileSystemLocations", default, skip_serializing_if = "Option::is_none")]
     pub file_system_locations: Option<Vec<ProjectFileSystemLocation>>,
     /// The ID of the sandbox.
     #[serde(rename = "id", default, skip_serializing_if = "Option::is_none")]
@@ -8427,55 +7089,27 @@ pub struct Sandbox {
     #[serde(rename = "logConfig", default, skip_serializing_if = "Option::is_none")]
     pub log_config: Option<LogsConfig>,
     /// The CodeBuild project name.
-    #[serde(
-        rename = "projectName",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "projectName", default, skip_serializing_if = "Option::is_none")]
     pub project_name: Option<String>,
     /// The number of minutes a sandbox is allowed to be queued before it times out.
-    #[serde(
-        rename = "queuedTimeoutInMinutes",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "queuedTimeoutInMinutes", default, skip_serializing_if = "Option::is_none")]
     pub queued_timeout_in_minutes: Option<i32>,
     /// When the sandbox process was initially requested, expressed in Unix time format.
-    #[serde(
-        rename = "requestTime",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "requestTime", default, skip_serializing_if = "Option::is_none")]
     pub request_time: Option<crate::Timestamp>,
     /// An array of ProjectSourceVersion objects.
-    #[serde(
-        rename = "secondarySourceVersions",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "secondarySourceVersions", default, skip_serializing_if = "Option::is_none")]
     pub secondary_source_versions: Option<Vec<ProjectSourceVersion>>,
     /// An array of ProjectSource objects.
-    #[serde(
-        rename = "secondarySources",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "secondarySources", default, skip_serializing_if = "Option::is_none")]
     pub secondary_sources: Option<Vec<ProjectSource>>,
     /// The name of a service role used for this sandbox.
-    #[serde(
-        rename = "serviceRole",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "serviceRole", default, skip_serializing_if = "Option::is_none")]
     pub service_role: Option<String>,
     #[serde(rename = "source", default, skip_serializing_if = "Option::is_none")]
     pub source: Option<ProjectSource>,
     /// Any version identifier for the version of the sandbox to be built.
-    #[serde(
-        rename = "sourceVersion",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "sourceVersion", default, skip_serializing_if = "Option::is_none")]
     pub source_version: Option<String>,
     /// When the sandbox process started, expressed in Unix time format.
     #[serde(rename = "startTime", default, skip_serializing_if = "Option::is_none")]
@@ -8484,11 +7118,7 @@ pub struct Sandbox {
     #[serde(rename = "status", default, skip_serializing_if = "Option::is_none")]
     pub status: Option<String>,
     /// How long, in minutes, from 5 to 2160 (36 hours), for CodeBuild to wait before timing out this sandbox if it does not get marked as completed.
-    #[serde(
-        rename = "timeoutInMinutes",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "timeoutInMinutes", default, skip_serializing_if = "Option::is_none")]
     pub timeout_in_minutes: Option<i32>,
     #[serde(rename = "vpcConfig", default, skip_serializing_if = "Option::is_none")]
     pub vpc_config: Option<VpcConfig>,
@@ -8563,11 +7193,7 @@ impl crate::Validate for Sandbox {
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct SandboxSession {
     /// The current phase for the sandbox.
-    #[serde(
-        rename = "currentPhase",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "currentPhase", default, skip_serializing_if = "Option::is_none")]
     pub current_phase: Option<String>,
     /// When the sandbox session ended, expressed in Unix time format.
     #[serde(rename = "endTime", default, skip_serializing_if = "Option::is_none")]
@@ -8577,21 +7203,13 @@ pub struct SandboxSession {
     pub id: Option<String>,
     #[serde(rename = "logs", default, skip_serializing_if = "Option::is_none")]
     pub logs: Option<LogsLocation>,
-    #[serde(
-        rename = "networkInterface",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "networkInterface", default, skip_serializing_if = "Option::is_none")]
     pub network_interface: Option<NetworkInterface>,
     /// An array of SandboxSessionPhase objects.
     #[serde(rename = "phases", default, skip_serializing_if = "Option::is_none")]
     pub phases: Option<Vec<SandboxSessionPhase>>,
     /// An identifier for the version of this sandbox's source code.
-    #[serde(
-        rename = "resolvedSourceVersion",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "resolvedSourceVersion", default, skip_serializing_if = "Option::is_none")]
     pub resolved_source_version: Option<String>,
     /// When the sandbox session started, expressed in Unix time format.
     #[serde(rename = "startTime", default, skip_serializing_if = "Option::is_none")]
@@ -8629,21 +7247,13 @@ pub struct SandboxSessionPhase {
     #[serde(rename = "contexts", default, skip_serializing_if = "Option::is_none")]
     pub contexts: Option<Vec<PhaseContext>>,
     /// How long, in seconds, between the starting and ending times of the sandbox's phase.
-    #[serde(
-        rename = "durationInSeconds",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "durationInSeconds", default, skip_serializing_if = "Option::is_none")]
     pub duration_in_seconds: Option<i64>,
     /// When the sandbox phase ended, expressed in Unix time format.
     #[serde(rename = "endTime", default, skip_serializing_if = "Option::is_none")]
     pub end_time: Option<crate::Timestamp>,
     /// The current status of the sandbox phase.
-    #[serde(
-        rename = "phaseStatus",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "phaseStatus", default, skip_serializing_if = "Option::is_none")]
     pub phase_status: Option<StatusType>,
     /// The name of the sandbox phase.
     #[serde(rename = "phaseType", default, skip_serializing_if = "Option::is_none")]
@@ -8661,25 +7271,13 @@ impl crate::Validate for SandboxSessionPhase {
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ScalingConfigurationInput {
     /// The maximum number of instances in the ﬂeet when auto-scaling.
-    #[serde(
-        rename = "maxCapacity",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "maxCapacity", default, skip_serializing_if = "Option::is_none")]
     pub max_capacity: Option<i32>,
     /// The scaling type for a compute fleet.
-    #[serde(
-        rename = "scalingType",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "scalingType", default, skip_serializing_if = "Option::is_none")]
     pub scaling_type: Option<FleetScalingType>,
     /// A list of TargetTrackingScalingConfiguration objects.
-    #[serde(
-        rename = "targetTrackingScalingConfigs",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "targetTrackingScalingConfigs", default, skip_serializing_if = "Option::is_none")]
     pub target_tracking_scaling_configs: Option<Vec<TargetTrackingScalingConfiguration>>,
 }
 
@@ -8691,32 +7289,16 @@ impl crate::Validate for ScalingConfigurationInput {
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ScalingConfigurationOutput {
     /// The desired number of instances in the ﬂeet when auto-scaling.
-    #[serde(
-        rename = "desiredCapacity",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "desiredCapacity", default, skip_serializing_if = "Option::is_none")]
     pub desired_capacity: Option<i32>,
     /// The maximum number of instances in the ﬂeet when auto-scaling.
-    #[serde(
-        rename = "maxCapacity",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "maxCapacity", default, skip_serializing_if = "Option::is_none")]
     pub max_capacity: Option<i32>,
     /// The scaling type for a compute fleet.
-    #[serde(
-        rename = "scalingType",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "scalingType", default, skip_serializing_if = "Option::is_none")]
     pub scaling_type: Option<FleetScalingType>,
     /// A list of TargetTrackingScalingConfiguration objects.
-    #[serde(
-        rename = "targetTrackingScalingConfigs",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "targetTrackingScalingConfigs", default, skip_serializing_if = "Option::is_none")]
     pub target_tracking_scaling_configs: Option<Vec<TargetTrackingScalingConfiguration>>,
 }
 
@@ -8742,15 +7324,11 @@ impl crate::Validate for ScopeConfiguration {
     fn validate_into(&self, path: &str, errors: &mut Vec<crate::ValidationError>) {
         match &self.name {
             Some(_) => {}
-            None => errors.push(crate::ValidationError::null(crate::validate::member_path(
-                path, "name",
-            ))),
+            None => errors.push(crate::ValidationError::null(crate::validate::member_path(path, "name"))),
         }
         match &self.scope {
             Some(_) => {}
-            None => errors.push(crate::ValidationError::null(crate::validate::member_path(
-                path, "scope",
-            ))),
+            None => errors.push(crate::ValidationError::null(crate::validate::member_path(path, "scope"))),
         }
     }
 }
@@ -8771,13 +7349,8 @@ pub enum ServerType {
 
 impl ServerType {
     /// Every value the model defines, in model order.
-    pub const ALL: &'static [Self] = &[
-        Self::Github,
-        Self::Bitbucket,
-        Self::GithubEnterprise,
-        Self::Gitlab,
-        Self::GitlabSelfManaged,
-    ];
+    pub const ALL: &'static [Self] =
+        &[Self::Github, Self::Bitbucket, Self::GithubEnterprise, Self::Gitlab, Self::GitlabSelfManaged];
 
     /// The wire value.
     pub fn as_str(&self) -> &'static str {
@@ -8905,9 +7478,7 @@ impl crate::Validate for SourceAuth {
     fn validate_into(&self, path: &str, errors: &mut Vec<crate::ValidationError>) {
         match &self.r#type {
             Some(_) => {}
-            None => errors.push(crate::ValidationError::null(crate::validate::member_path(
-                path, "type",
-            ))),
+            None => errors.push(crate::ValidationError::null(crate::validate::member_path(path, "type"))),
         }
     }
 }
@@ -8968,11 +7539,7 @@ pub struct SourceCredentialsInfo {
     #[serde(rename = "resource", default, skip_serializing_if = "Option::is_none")]
     pub resource: Option<String>,
     /// The type of source provider.
-    #[serde(
-        rename = "serverType",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "serverType", default, skip_serializing_if = "Option::is_none")]
     pub server_type: Option<ServerType>,
 }
 
@@ -9065,221 +7632,97 @@ impl std::str::FromStr for SourceType {
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct StartBuildBatchInput {
     /// An array of ProjectArtifacts objects that contains information about the build output artifact overrides for the build project.
-    #[serde(
-        rename = "artifactsOverride",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "artifactsOverride", default, skip_serializing_if = "Option::is_none")]
     pub artifacts_override: Option<ProjectArtifacts>,
     /// A BuildBatchConfigOverride object that contains batch build configuration overrides.
-    #[serde(
-        rename = "buildBatchConfigOverride",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "buildBatchConfigOverride", default, skip_serializing_if = "Option::is_none")]
     pub build_batch_config_override: Option<ProjectBuildBatchConfig>,
     /// Overrides the build timeout specified in the batch build project.
-    #[serde(
-        rename = "buildTimeoutInMinutesOverride",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "buildTimeoutInMinutesOverride", default, skip_serializing_if = "Option::is_none")]
     pub build_timeout_in_minutes_override: Option<i32>,
     /// A buildspec file declaration that overrides, for this build only, the latest one already defined in the build project.
-    #[serde(
-        rename = "buildspecOverride",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "buildspecOverride", default, skip_serializing_if = "Option::is_none")]
     pub buildspec_override: Option<String>,
     /// A ProjectCache object that specifies cache overrides.
-    #[serde(
-        rename = "cacheOverride",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "cacheOverride", default, skip_serializing_if = "Option::is_none")]
     pub cache_override: Option<ProjectCache>,
     /// The name of a certificate for this batch build that overrides the one specified in the batch build project.
-    #[serde(
-        rename = "certificateOverride",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "certificateOverride", default, skip_serializing_if = "Option::is_none")]
     pub certificate_override: Option<String>,
     /// The name of a compute type for this batch build that overrides the one specified in the batch build project.
-    #[serde(
-        rename = "computeTypeOverride",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "computeTypeOverride", default, skip_serializing_if = "Option::is_none")]
     pub compute_type_override: Option<ComputeType>,
     /// Specifies if session debugging is enabled for this batch build.
-    #[serde(
-        rename = "debugSessionEnabled",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "debugSessionEnabled", default, skip_serializing_if = "Option::is_none")]
     pub debug_session_enabled: Option<bool>,
     /// The Key Management Service customer master key (CMK) that overrides the one specified in the batch build project.
-    #[serde(
-        rename = "encryptionKeyOverride",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "encryptionKeyOverride", default, skip_serializing_if = "Option::is_none")]
     pub encryption_key_override: Option<String>,
     /// A container type for this batch build that overrides the one specified in the batch build project.
-    #[serde(
-        rename = "environmentTypeOverride",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "environmentTypeOverride", default, skip_serializing_if = "Option::is_none")]
     pub environment_type_override: Option<EnvironmentType>,
     /// An array of EnvironmentVariable objects that override, or add to, the environment variables defined in the batch build project.
-    #[serde(
-        rename = "environmentVariablesOverride",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "environmentVariablesOverride", default, skip_serializing_if = "Option::is_none")]
     pub environment_variables_override: Option<Vec<EnvironmentVariable>>,
     /// The user-defined depth of history, with a minimum value of 0, that overrides, for this batch build only, any previous depth of history defined in the batch build project.
-    #[serde(
-        rename = "gitCloneDepthOverride",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "gitCloneDepthOverride", default, skip_serializing_if = "Option::is_none")]
     pub git_clone_depth_override: Option<i32>,
     /// A GitSubmodulesConfig object that overrides the Git submodules configuration for this batch build.
-    #[serde(
-        rename = "gitSubmodulesConfigOverride",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "gitSubmodulesConfigOverride", default, skip_serializing_if = "Option::is_none")]
     pub git_submodules_config_override: Option<GitSubmodulesConfig>,
     /// A unique, case sensitive identifier you provide to ensure the idempotency of the StartBuildBatch request.
-    #[serde(
-        rename = "idempotencyToken",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "idempotencyToken", default, skip_serializing_if = "Option::is_none")]
     pub idempotency_token: Option<String>,
     /// The name of an image for this batch build that overrides the one specified in the batch build project.
-    #[serde(
-        rename = "imageOverride",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "imageOverride", default, skip_serializing_if = "Option::is_none")]
     pub image_override: Option<String>,
     /// The type of credentials CodeBuild uses to pull images in your batch build.
-    #[serde(
-        rename = "imagePullCredentialsTypeOverride",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "imagePullCredentialsTypeOverride", default, skip_serializing_if = "Option::is_none")]
     pub image_pull_credentials_type_override: Option<ImagePullCredentialsType>,
     /// Enable this flag to override the insecure SSL setting that is specified in the batch build project.
-    #[serde(
-        rename = "insecureSslOverride",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "insecureSslOverride", default, skip_serializing_if = "Option::is_none")]
     pub insecure_ssl_override: Option<bool>,
     /// A LogsConfig object that override the log settings defined in the batch build project.
-    #[serde(
-        rename = "logsConfigOverride",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "logsConfigOverride", default, skip_serializing_if = "Option::is_none")]
     pub logs_config_override: Option<LogsConfig>,
     /// Enable this flag to override privileged mode in the batch build project.
-    #[serde(
-        rename = "privilegedModeOverride",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "privilegedModeOverride", default, skip_serializing_if = "Option::is_none")]
     pub privileged_mode_override: Option<bool>,
     /// The name of the project.
-    #[serde(
-        rename = "projectName",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "projectName", default, skip_serializing_if = "Option::is_none")]
     pub project_name: Option<String>,
     /// The number of minutes a batch build is allowed to be queued before it times out.
-    #[serde(
-        rename = "queuedTimeoutInMinutesOverride",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "queuedTimeoutInMinutesOverride", default, skip_serializing_if = "Option::is_none")]
     pub queued_timeout_in_minutes_override: Option<i32>,
     /// A RegistryCredential object that overrides credentials for access to a private registry.
-    #[serde(
-        rename = "registryCredentialOverride",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "registryCredentialOverride", default, skip_serializing_if = "Option::is_none")]
     pub registry_credential_override: Option<RegistryCredential>,
     /// Set to true to report to your source provider the status of a batch build's start and completion.
-    #[serde(
-        rename = "reportBuildBatchStatusOverride",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "reportBuildBatchStatusOverride", default, skip_serializing_if = "Option::is_none")]
     pub report_build_batch_status_override: Option<bool>,
     /// An array of ProjectArtifacts objects that override the secondary artifacts defined in the batch build project.
-    #[serde(
-        rename = "secondaryArtifactsOverride",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "secondaryArtifactsOverride", default, skip_serializing_if = "Option::is_none")]
     pub secondary_artifacts_override: Option<Vec<ProjectArtifacts>>,
     /// An array of ProjectSource objects that override the secondary sources defined in the batch build project.
-    #[serde(
-        rename = "secondarySourcesOverride",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "secondarySourcesOverride", default, skip_serializing_if = "Option::is_none")]
     pub secondary_sources_override: Option<Vec<ProjectSource>>,
     /// An array of ProjectSourceVersion objects that override the secondary source versions in the batch build project.
-    #[serde(
-        rename = "secondarySourcesVersionOverride",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "secondarySourcesVersionOverride", default, skip_serializing_if = "Option::is_none")]
     pub secondary_sources_version_override: Option<Vec<ProjectSourceVersion>>,
     /// The name of a service role for this batch build that overrides the one specified in the batch build project.
-    #[serde(
-        rename = "serviceRoleOverride",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "serviceRoleOverride", default, skip_serializing_if = "Option::is_none")]
     pub service_role_override: Option<String>,
     /// A SourceAuth object that overrides the one defined in the batch build project.
-    #[serde(
-        rename = "sourceAuthOverride",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "sourceAuthOverride", default, skip_serializing_if = "Option::is_none")]
     pub source_auth_override: Option<SourceAuth>,
     /// A location that overrides, for this batch build, the source location defined in the batch build project.
-    #[serde(
-        rename = "sourceLocationOverride",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "sourceLocationOverride", default, skip_serializing_if = "Option::is_none")]
     pub source_location_override: Option<String>,
     /// The source input type that overrides the source input defined in the batch build project.
-    #[serde(
-        rename = "sourceTypeOverride",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "sourceTypeOverride", default, skip_serializing_if = "Option::is_none")]
     pub source_type_override: Option<SourceType>,
     /// The version of the batch build input to be built, for this build only.
-    #[serde(
-        rename = "sourceVersion",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "sourceVersion", default, skip_serializing_if = "Option::is_none")]
     pub source_version: Option<String>,
 }
 
@@ -9333,10 +7776,7 @@ impl crate::Validate for StartBuildBatchInput {
                 let p = crate::validate::member_path(path, "projectName");
                 crate::validate::string_length(v, &p, Some(1), None, errors);
             }
-            None => errors.push(crate::ValidationError::null(crate::validate::member_path(
-                path,
-                "projectName",
-            ))),
+            None => errors.push(crate::ValidationError::null(crate::validate::member_path(path, "projectName"))),
         }
         if let Some(v) = &self.queued_timeout_in_minutes_override {
             let p = crate::validate::member_path(path, "queuedTimeoutInMinutesOverride");
@@ -9384,11 +7824,7 @@ impl crate::Validate for StartBuildBatchInput {
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct StartBuildBatchOutput {
     /// A BuildBatch object that contains information about the batch build.
-    #[serde(
-        rename = "buildBatch",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "buildBatch", default, skip_serializing_if = "Option::is_none")]
     pub build_batch: Option<BuildBatch>,
 }
 
@@ -9404,242 +7840,106 @@ impl crate::Validate for StartBuildBatchOutput {
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct StartBuildInput {
     /// Build output artifact settings that override, for this build only, the latest ones already defined in the build project.
-    #[serde(
-        rename = "artifactsOverride",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "artifactsOverride", default, skip_serializing_if = "Option::is_none")]
     pub artifacts_override: Option<ProjectArtifacts>,
     /// The maximum number of additional automatic retries after a failed build.
-    #[serde(
-        rename = "autoRetryLimitOverride",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "autoRetryLimitOverride", default, skip_serializing_if = "Option::is_none")]
     pub auto_retry_limit_override: Option<i32>,
     /// Contains information that defines how the build project reports the build status to the source provider.
-    #[serde(
-        rename = "buildStatusConfigOverride",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "buildStatusConfigOverride", default, skip_serializing_if = "Option::is_none")]
     pub build_status_config_override: Option<BuildStatusConfig>,
     /// A buildspec file declaration that overrides the latest one defined in the build project, for this build only.
-    #[serde(
-        rename = "buildspecOverride",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "buildspecOverride", default, skip_serializing_if = "Option::is_none")]
     pub buildspec_override: Option<String>,
     /// A ProjectCache object specified for this build that overrides the one defined in the build project.
-    #[serde(
-        rename = "cacheOverride",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "cacheOverride", default, skip_serializing_if = "Option::is_none")]
     pub cache_override: Option<ProjectCache>,
     /// The name of a certificate for this build that overrides the one specified in the build project.
-    #[serde(
-        rename = "certificateOverride",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "certificateOverride", default, skip_serializing_if = "Option::is_none")]
     pub certificate_override: Option<String>,
     /// The name of a compute type for this build that overrides the one specified in the build project.
-    #[serde(
-        rename = "computeTypeOverride",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "computeTypeOverride", default, skip_serializing_if = "Option::is_none")]
     pub compute_type_override: Option<ComputeType>,
     /// Specifies if session debugging is enabled for this build.
-    #[serde(
-        rename = "debugSessionEnabled",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "debugSessionEnabled", default, skip_serializing_if = "Option::is_none")]
     pub debug_session_enabled: Option<bool>,
     /// The Key Management Service customer master key (CMK) that overrides the one specified in the build project.
-    #[serde(
-        rename = "encryptionKeyOverride",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "encryptionKeyOverride", default, skip_serializing_if = "Option::is_none")]
     pub encryption_key_override: Option<String>,
     /// A container type for this build that overrides the one specified in the build project.
-    #[serde(
-        rename = "environmentTypeOverride",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "environmentTypeOverride", default, skip_serializing_if = "Option::is_none")]
     pub environment_type_override: Option<EnvironmentType>,
     /// A set of environment variables that overrides, for this build only, the latest ones already defined in the build project.
-    #[serde(
-        rename = "environmentVariablesOverride",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "environmentVariablesOverride", default, skip_serializing_if = "Option::is_none")]
     pub environment_variables_override: Option<Vec<EnvironmentVariable>>,
     /// A ProjectFleet object specified for this build that overrides the one defined in the build project.
-    #[serde(
-        rename = "fleetOverride",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "fleetOverride", default, skip_serializing_if = "Option::is_none")]
     pub fleet_override: Option<ProjectFleet>,
     /// The user-defined depth of history, with a minimum value of 0, that overrides, for this build only, any previous depth of history defined in the build project.
-    #[serde(
-        rename = "gitCloneDepthOverride",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "gitCloneDepthOverride", default, skip_serializing_if = "Option::is_none")]
     pub git_clone_depth_override: Option<i32>,
     /// Information about the Git submodules configuration for this build of an CodeBuild build project.
-    #[serde(
-        rename = "gitSubmodulesConfigOverride",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "gitSubmodulesConfigOverride", default, skip_serializing_if = "Option::is_none")]
     pub git_submodules_config_override: Option<GitSubmodulesConfig>,
     /// The host operating system kernel for this build that overrides the one specified in the build project.
-    #[serde(
-        rename = "hostKernelOverride",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "hostKernelOverride", default, skip_serializing_if = "Option::is_none")]
     pub host_kernel_override: Option<HostKernel>,
     /// A unique, case sensitive identifier you provide to ensure the idempotency of the StartBuild request.
-    #[serde(
-        rename = "idempotencyToken",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "idempotencyToken", default, skip_serializing_if = "Option::is_none")]
     pub idempotency_token: Option<String>,
     /// The name of an image for this build that overrides the one specified in the build project.
-    #[serde(
-        rename = "imageOverride",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "imageOverride", default, skip_serializing_if = "Option::is_none")]
     pub image_override: Option<String>,
     /// The type of credentials CodeBuild uses to pull images in your build.
-    #[serde(
-        rename = "imagePullCredentialsTypeOverride",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "imagePullCredentialsTypeOverride", default, skip_serializing_if = "Option::is_none")]
     pub image_pull_credentials_type_override: Option<ImagePullCredentialsType>,
     /// Enable this flag to override the insecure SSL setting that is specified in the build project.
-    #[serde(
-        rename = "insecureSslOverride",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "insecureSslOverride", default, skip_serializing_if = "Option::is_none")]
     pub insecure_ssl_override: Option<bool>,
     /// Log settings for this build that override the log settings defined in the build project.
-    #[serde(
-        rename = "logsConfigOverride",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "logsConfigOverride", default, skip_serializing_if = "Option::is_none")]
     pub logs_config_override: Option<LogsConfig>,
     /// Enable this flag to override privileged mode in the build project.
-    #[serde(
-        rename = "privilegedModeOverride",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "privilegedModeOverride", default, skip_serializing_if = "Option::is_none")]
     pub privileged_mode_override: Option<bool>,
     /// The name of the CodeBuild build project to start running a build.
-    #[serde(
-        rename = "projectName",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "projectName", default, skip_serializing_if = "Option::is_none")]
     pub project_name: Option<String>,
     /// The number of minutes a build is allowed to be queued before it times out.
-    #[serde(
-        rename = "queuedTimeoutInMinutesOverride",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "queuedTimeoutInMinutesOverride", default, skip_serializing_if = "Option::is_none")]
     pub queued_timeout_in_minutes_override: Option<i32>,
     /// The credentials for access to a private registry.
-    #[serde(
-        rename = "registryCredentialOverride",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "registryCredentialOverride", default, skip_serializing_if = "Option::is_none")]
     pub registry_credential_override: Option<RegistryCredential>,
     /// Set to true to report to your source provider the status of a build's start and completion.
-    #[serde(
-        rename = "reportBuildStatusOverride",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "reportBuildStatusOverride", default, skip_serializing_if = "Option::is_none")]
     pub report_build_status_override: Option<bool>,
     /// An array of ProjectArtifacts objects.
-    #[serde(
-        rename = "secondaryArtifactsOverride",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "secondaryArtifactsOverride", default, skip_serializing_if = "Option::is_none")]
     pub secondary_artifacts_override: Option<Vec<ProjectArtifacts>>,
     /// An array of ProjectSource objects.
-    #[serde(
-        rename = "secondarySourcesOverride",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "secondarySourcesOverride", default, skip_serializing_if = "Option::is_none")]
     pub secondary_sources_override: Option<Vec<ProjectSource>>,
     /// An array of ProjectSourceVersion objects that specify one or more versions of the project's secondary sources to be used for this build only.
-    #[serde(
-        rename = "secondarySourcesVersionOverride",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "secondarySourcesVersionOverride", default, skip_serializing_if = "Option::is_none")]
     pub secondary_sources_version_override: Option<Vec<ProjectSourceVersion>>,
     /// The name of a service role for this build that overrides the one specified in the build project.
-    #[serde(
-        rename = "serviceRoleOverride",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "serviceRoleOverride", default, skip_serializing_if = "Option::is_none")]
     pub service_role_override: Option<String>,
     /// An authorization type for this build that overrides the one defined in the build project.
-    #[serde(
-        rename = "sourceAuthOverride",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "sourceAuthOverride", default, skip_serializing_if = "Option::is_none")]
     pub source_auth_override: Option<SourceAuth>,
     /// A location that overrides, for this build, the source location for the one defined in the build project.
-    #[serde(
-        rename = "sourceLocationOverride",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "sourceLocationOverride", default, skip_serializing_if = "Option::is_none")]
     pub source_location_override: Option<String>,
     /// A source input type, for this build, that overrides the source input defined in the build project.
-    #[serde(
-        rename = "sourceTypeOverride",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "sourceTypeOverride", default, skip_serializing_if = "Option::is_none")]
     pub source_type_override: Option<SourceType>,
     /// The version of the build input to be built, for this build only.
-    #[serde(
-        rename = "sourceVersion",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "sourceVersion", default, skip_serializing_if = "Option::is_none")]
     pub source_version: Option<String>,
     /// The number of build timeout minutes, from 5 to 2160 (36 hours), that overrides, for this build only, the latest setting already defined in the build project.
-    #[serde(
-        rename = "timeoutInMinutesOverride",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "timeoutInMinutesOverride", default, skip_serializing_if = "Option::is_none")]
     pub timeout_in_minutes_override: Option<i32>,
 }
 
@@ -9685,10 +7985,7 @@ impl crate::Validate for StartBuildInput {
                 let p = crate::validate::member_path(path, "projectName");
                 crate::validate::string_length(v, &p, Some(1), None, errors);
             }
-            None => errors.push(crate::ValidationError::null(crate::validate::member_path(
-                path,
-                "projectName",
-            ))),
+            None => errors.push(crate::ValidationError::null(crate::validate::member_path(path, "projectName"))),
         }
         if let Some(v) = &self.queued_timeout_in_minutes_override {
             let p = crate::validate::member_path(path, "queuedTimeoutInMinutesOverride");
@@ -9773,19 +8070,14 @@ impl crate::Validate for StartCommandExecutionInput {
                 let p = crate::validate::member_path(path, "command");
                 crate::validate::sensitive_string_length(v, &p, Some(1), None, errors);
             }
-            None => errors.push(crate::ValidationError::null(crate::validate::member_path(
-                path, "command",
-            ))),
+            None => errors.push(crate::ValidationError::null(crate::validate::member_path(path, "command"))),
         }
         match &self.sandbox_id {
             Some(v) => {
                 let p = crate::validate::member_path(path, "sandboxId");
                 crate::validate::string_length(v, &p, Some(1), None, errors);
             }
-            None => errors.push(crate::ValidationError::null(crate::validate::member_path(
-                path,
-                "sandboxId",
-            ))),
+            None => errors.push(crate::ValidationError::null(crate::validate::member_path(path, "sandboxId"))),
         }
     }
 }
@@ -9793,11 +8085,7 @@ impl crate::Validate for StartCommandExecutionInput {
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct StartCommandExecutionOutput {
     /// Information about the requested command executions.
-    #[serde(
-        rename = "commandExecution",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "commandExecution", default, skip_serializing_if = "Option::is_none")]
     pub command_execution: Option<CommandExecution>,
 }
 
@@ -9824,10 +8112,7 @@ impl crate::Validate for StartSandboxConnectionInput {
                 let p = crate::validate::member_path(path, "sandboxId");
                 crate::validate::string_length(v, &p, Some(1), None, errors);
             }
-            None => errors.push(crate::ValidationError::null(crate::validate::member_path(
-                path,
-                "sandboxId",
-            ))),
+            None => errors.push(crate::ValidationError::null(crate::validate::member_path(path, "sandboxId"))),
         }
     }
 }
@@ -9835,11 +8120,7 @@ impl crate::Validate for StartSandboxConnectionInput {
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct StartSandboxConnectionOutput {
     /// Information about the Session Manager session.
-    #[serde(
-        rename = "ssmSession",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "ssmSession", default, skip_serializing_if = "Option::is_none")]
     pub ssm_session: Option<SSMSession>,
 }
 
@@ -9850,18 +8131,10 @@ impl crate::Validate for StartSandboxConnectionOutput {
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct StartSandboxInput {
     /// A unique client token.
-    #[serde(
-        rename = "idempotencyToken",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "idempotencyToken", default, skip_serializing_if = "Option::is_none")]
     pub idempotency_token: Option<String>,
     /// The CodeBuild project name.
-    #[serde(
-        rename = "projectName",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "projectName", default, skip_serializing_if = "Option::is_none")]
     pub project_name: Option<String>,
 }
 
@@ -9908,14 +8181,8 @@ pub enum StatusType {
 
 impl StatusType {
     /// Every value the model defines, in model order.
-    pub const ALL: &'static [Self] = &[
-        Self::Succeeded,
-        Self::Failed,
-        Self::Fault,
-        Self::TimedOut,
-        Self::InProgress,
-        Self::Stopped,
-    ];
+    pub const ALL: &'static [Self] =
+        &[Self::Succeeded, Self::Failed, Self::Fault, Self::TimedOut, Self::InProgress, Self::Stopped];
 
     /// The wire value.
     pub fn as_str(&self) -> &'static str {
@@ -9966,20 +8233,14 @@ impl crate::Validate for StopBuildBatchInput {
                 let p = crate::validate::member_path(path, "id");
                 crate::validate::string_length(v, &p, Some(1), None, errors);
             }
-            None => errors.push(crate::ValidationError::null(crate::validate::member_path(
-                path, "id",
-            ))),
+            None => errors.push(crate::ValidationError::null(crate::validate::member_path(path, "id"))),
         }
     }
 }
 
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct StopBuildBatchOutput {
-    #[serde(
-        rename = "buildBatch",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "buildBatch", default, skip_serializing_if = "Option::is_none")]
     pub build_batch: Option<BuildBatch>,
 }
 
@@ -10006,9 +8267,7 @@ impl crate::Validate for StopBuildInput {
                 let p = crate::validate::member_path(path, "id");
                 crate::validate::string_length(v, &p, Some(1), None, errors);
             }
-            None => errors.push(crate::ValidationError::null(crate::validate::member_path(
-                path, "id",
-            ))),
+            None => errors.push(crate::ValidationError::null(crate::validate::member_path(path, "id"))),
         }
     }
 }
@@ -10043,9 +8302,7 @@ impl crate::Validate for StopSandboxInput {
                 let p = crate::validate::member_path(path, "id");
                 crate::validate::string_length(v, &p, Some(1), None, errors);
             }
-            None => errors.push(crate::ValidationError::null(crate::validate::member_path(
-                path, "id",
-            ))),
+            None => errors.push(crate::ValidationError::null(crate::validate::member_path(path, "id"))),
         }
     }
 }
@@ -10094,18 +8351,10 @@ impl crate::Validate for Tag {
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct TargetTrackingScalingConfiguration {
     /// The metric type to determine auto-scaling.
-    #[serde(
-        rename = "metricType",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "metricType", default, skip_serializing_if = "Option::is_none")]
     pub metric_type: Option<FleetScalingMetricType>,
     /// The value of metricType when to start scaling.
-    #[serde(
-        rename = "targetValue",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "targetValue", default, skip_serializing_if = "Option::is_none")]
     pub target_value: Option<f64>,
 }
 
@@ -10117,11 +8366,7 @@ impl crate::Validate for TargetTrackingScalingConfiguration {
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct TestCase {
     /// The number of nanoseconds it took to run this test case.
-    #[serde(
-        rename = "durationInNanoSeconds",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "durationInNanoSeconds", default, skip_serializing_if = "Option::is_none")]
     pub duration_in_nano_seconds: Option<i64>,
     /// The date and time a test case expires.
     #[serde(rename = "expired", default, skip_serializing_if = "Option::is_none")]
@@ -10142,18 +8387,10 @@ pub struct TestCase {
     #[serde(rename = "status", default, skip_serializing_if = "Option::is_none")]
     pub status: Option<String>,
     /// The path to the raw data file that contains the test result.
-    #[serde(
-        rename = "testRawDataPath",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "testRawDataPath", default, skip_serializing_if = "Option::is_none")]
     pub test_raw_data_path: Option<String>,
     /// The name of the test suite that the test case is a part of.
-    #[serde(
-        rename = "testSuiteName",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "testSuiteName", default, skip_serializing_if = "Option::is_none")]
     pub test_suite_name: Option<String>,
 }
 
@@ -10185,18 +8422,10 @@ impl crate::Validate for TestCaseFilter {
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct TestReportSummary {
     /// The number of nanoseconds it took to run all of the test cases in this report.
-    #[serde(
-        rename = "durationInNanoSeconds",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "durationInNanoSeconds", default, skip_serializing_if = "Option::is_none")]
     pub duration_in_nano_seconds: Option<i64>,
     /// A map that contains the number of each type of status returned by the test results in this TestReportSummary.
-    #[serde(
-        rename = "statusCounts",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "statusCounts", default, skip_serializing_if = "Option::is_none")]
     pub status_counts: Option<std::collections::BTreeMap<String, i32>>,
     /// The number of test cases in this TestReportSummary.
     #[serde(rename = "total", default, skip_serializing_if = "Option::is_none")]
@@ -10207,23 +8436,17 @@ impl crate::Validate for TestReportSummary {
     fn validate_into(&self, path: &str, errors: &mut Vec<crate::ValidationError>) {
         match &self.duration_in_nano_seconds {
             Some(_) => {}
-            None => errors.push(crate::ValidationError::null(crate::validate::member_path(
-                path,
-                "durationInNanoSeconds",
-            ))),
+            None => {
+                errors.push(crate::ValidationError::null(crate::validate::member_path(path, "durationInNanoSeconds")))
+            }
         }
         match &self.status_counts {
             Some(_) => {}
-            None => errors.push(crate::ValidationError::null(crate::validate::member_path(
-                path,
-                "statusCounts",
-            ))),
+            None => errors.push(crate::ValidationError::null(crate::validate::member_path(path, "statusCounts"))),
         }
         match &self.total {
             Some(_) => {}
-            None => errors.push(crate::ValidationError::null(crate::validate::member_path(
-                path, "total",
-            ))),
+            None => errors.push(crate::ValidationError::null(crate::validate::member_path(path, "total"))),
         }
     }
 }
@@ -10234,63 +8457,31 @@ pub struct UpdateFleetInput {
     #[serde(rename = "arn", default, skip_serializing_if = "Option::is_none")]
     pub arn: Option<String>,
     /// The initial number of machines allocated to the compute ﬂeet, which deﬁnes the number of builds that can run in parallel.
-    #[serde(
-        rename = "baseCapacity",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "baseCapacity", default, skip_serializing_if = "Option::is_none")]
     pub base_capacity: Option<i32>,
     /// The compute configuration of the compute fleet.
-    #[serde(
-        rename = "computeConfiguration",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "computeConfiguration", default, skip_serializing_if = "Option::is_none")]
     pub compute_configuration: Option<ComputeConfiguration>,
     /// Information about the compute resources the compute fleet uses.
-    #[serde(
-        rename = "computeType",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "computeType", default, skip_serializing_if = "Option::is_none")]
     pub compute_type: Option<ComputeType>,
     /// The environment type of the compute fleet.
-    #[serde(
-        rename = "environmentType",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "environmentType", default, skip_serializing_if = "Option::is_none")]
     pub environment_type: Option<EnvironmentType>,
     /// The service role associated with the compute fleet.
-    #[serde(
-        rename = "fleetServiceRole",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "fleetServiceRole", default, skip_serializing_if = "Option::is_none")]
     pub fleet_service_role: Option<String>,
     /// The Amazon Machine Image (AMI) of the compute fleet.
     #[serde(rename = "imageId", default, skip_serializing_if = "Option::is_none")]
     pub image_id: Option<String>,
     /// The compute fleet overflow behavior.
-    #[serde(
-        rename = "overflowBehavior",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "overflowBehavior", default, skip_serializing_if = "Option::is_none")]
     pub overflow_behavior: Option<FleetOverflowBehavior>,
     /// The proxy configuration of the compute fleet.
-    #[serde(
-        rename = "proxyConfiguration",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "proxyConfiguration", default, skip_serializing_if = "Option::is_none")]
     pub proxy_configuration: Option<ProxyConfiguration>,
     /// The scaling configuration of the compute fleet.
-    #[serde(
-        rename = "scalingConfiguration",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "scalingConfiguration", default, skip_serializing_if = "Option::is_none")]
     pub scaling_configuration: Option<ScalingConfigurationInput>,
     /// A list of tag key and value pairs associated with this compute fleet.
     #[serde(rename = "tags", default, skip_serializing_if = "Option::is_none")]
@@ -10306,9 +8497,7 @@ impl crate::Validate for UpdateFleetInput {
                 let p = crate::validate::member_path(path, "arn");
                 crate::validate::string_length(v, &p, Some(1), None, errors);
             }
-            None => errors.push(crate::ValidationError::null(crate::validate::member_path(
-                path, "arn",
-            ))),
+            None => errors.push(crate::ValidationError::null(crate::validate::member_path(path, "arn"))),
         }
         if let Some(v) = &self.compute_configuration {
             let p = crate::validate::member_path(path, "computeConfiguration");
@@ -10363,127 +8552,63 @@ pub struct UpdateProjectInput {
     #[serde(rename = "artifacts", default, skip_serializing_if = "Option::is_none")]
     pub artifacts: Option<ProjectArtifacts>,
     /// The maximum number of additional automatic retries after a failed build.
-    #[serde(
-        rename = "autoRetryLimit",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "autoRetryLimit", default, skip_serializing_if = "Option::is_none")]
     pub auto_retry_limit: Option<i32>,
     /// Set this to true to generate a publicly accessible URL for your project's build badge.
-    #[serde(
-        rename = "badgeEnabled",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "badgeEnabled", default, skip_serializing_if = "Option::is_none")]
     pub badge_enabled: Option<bool>,
-    #[serde(
-        rename = "buildBatchConfig",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "buildBatchConfig", default, skip_serializing_if = "Option::is_none")]
     pub build_batch_config: Option<ProjectBuildBatchConfig>,
     /// Stores recently used information so that it can be quickly accessed at a later time.
     #[serde(rename = "cache", default, skip_serializing_if = "Option::is_none")]
     pub cache: Option<ProjectCache>,
     /// The maximum number of concurrent builds that are allowed for this project.
-    #[serde(
-        rename = "concurrentBuildLimit",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "concurrentBuildLimit", default, skip_serializing_if = "Option::is_none")]
     pub concurrent_build_limit: Option<i32>,
     /// A new or replacement description of the build project.
-    #[serde(
-        rename = "description",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "description", default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     /// The Key Management Service customer master key (CMK) to be used for encrypting the build output artifacts.
-    #[serde(
-        rename = "encryptionKey",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "encryptionKey", default, skip_serializing_if = "Option::is_none")]
     pub encryption_key: Option<String>,
     /// Information to be changed about the build environment for the build project.
-    #[serde(
-        rename = "environment",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "environment", default, skip_serializing_if = "Option::is_none")]
     pub environment: Option<ProjectEnvironment>,
     /// An array of ProjectFileSystemLocation objects for a CodeBuild build project.
-    #[serde(
-        rename = "fileSystemLocations",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "fileSystemLocations", default, skip_serializing_if = "Option::is_none")]
     pub file_system_locations: Option<Vec<ProjectFileSystemLocation>>,
     /// Information about logs for the build project.
-    #[serde(
-        rename = "logsConfig",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "logsConfig", default, skip_serializing_if = "Option::is_none")]
     pub logs_config: Option<LogsConfig>,
     /// The name of the build project.
     #[serde(rename = "name", default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// The number of minutes a build is allowed to be queued before it times out.
-    #[serde(
-        rename = "queuedTimeoutInMinutes",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "queuedTimeoutInMinutes", default, skip_serializing_if = "Option::is_none")]
     pub queued_timeout_in_minutes: Option<i32>,
     /// An array of ProjectArtifact objects.
-    #[serde(
-        rename = "secondaryArtifacts",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "secondaryArtifacts", default, skip_serializing_if = "Option::is_none")]
     pub secondary_artifacts: Option<Vec<ProjectArtifacts>>,
     /// An array of ProjectSourceVersion objects.
-    #[serde(
-        rename = "secondarySourceVersions",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "secondarySourceVersions", default, skip_serializing_if = "Option::is_none")]
     pub secondary_source_versions: Option<Vec<ProjectSourceVersion>>,
     /// An array of ProjectSource objects.
-    #[serde(
-        rename = "secondarySources",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "secondarySources", default, skip_serializing_if = "Option::is_none")]
     pub secondary_sources: Option<Vec<ProjectSource>>,
     /// The replacement ARN of the IAM role that enables CodeBuild to interact with dependent Amazon Web Services services on behalf of the Amazon Web Services account.
-    #[serde(
-        rename = "serviceRole",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "serviceRole", default, skip_serializing_if = "Option::is_none")]
     pub service_role: Option<String>,
     /// Information to be changed about the build input source code for the build project.
     #[serde(rename = "source", default, skip_serializing_if = "Option::is_none")]
     pub source: Option<ProjectSource>,
     /// A version of the build input to be built for this project.
-    #[serde(
-        rename = "sourceVersion",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "sourceVersion", default, skip_serializing_if = "Option::is_none")]
     pub source_version: Option<String>,
     /// An updated list of tag key and value pairs associated with this build project.
     #[serde(rename = "tags", default, skip_serializing_if = "Option::is_none")]
     pub tags: Option<Vec<Tag>>,
     /// The replacement value in minutes, from 5 to 2160 (36 hours), for CodeBuild to wait before timing out any related build that did not get marked as completed.
-    #[serde(
-        rename = "timeoutInMinutes",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "timeoutInMinutes", default, skip_serializing_if = "Option::is_none")]
     pub timeout_in_minutes: Option<i32>,
     /// VpcConfig enables CodeBuild to access resources in an Amazon VPC.
     #[serde(rename = "vpcConfig", default, skip_serializing_if = "Option::is_none")]
@@ -10525,9 +8650,7 @@ impl crate::Validate for UpdateProjectInput {
                 let p = crate::validate::member_path(path, "name");
                 crate::validate::string_length(v, &p, Some(1), None, errors);
             }
-            None => errors.push(crate::ValidationError::null(crate::validate::member_path(
-                path, "name",
-            ))),
+            None => errors.push(crate::ValidationError::null(crate::validate::member_path(path, "name"))),
         }
         if let Some(v) = &self.queued_timeout_in_minutes {
             let p = crate::validate::member_path(path, "queuedTimeoutInMinutes");
@@ -10603,24 +8726,12 @@ impl crate::Validate for UpdateProjectOutput {
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct UpdateProjectVisibilityInput {
     /// The Amazon Resource Name (ARN) of the build project.
-    #[serde(
-        rename = "projectArn",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "projectArn", default, skip_serializing_if = "Option::is_none")]
     pub project_arn: Option<String>,
-    #[serde(
-        rename = "projectVisibility",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "projectVisibility", default, skip_serializing_if = "Option::is_none")]
     pub project_visibility: Option<ProjectVisibilityType>,
     /// The ARN of the IAM role that enables CodeBuild to access the CloudWatch Logs and Amazon S3 artifacts for the project's builds.
-    #[serde(
-        rename = "resourceAccessRole",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "resourceAccessRole", default, skip_serializing_if = "Option::is_none")]
     pub resource_access_role: Option<String>,
 }
 
@@ -10631,17 +8742,11 @@ impl crate::Validate for UpdateProjectVisibilityInput {
                 let p = crate::validate::member_path(path, "projectArn");
                 crate::validate::string_length(v, &p, Some(1), None, errors);
             }
-            None => errors.push(crate::ValidationError::null(crate::validate::member_path(
-                path,
-                "projectArn",
-            ))),
+            None => errors.push(crate::ValidationError::null(crate::validate::member_path(path, "projectArn"))),
         }
         match &self.project_visibility {
             Some(_) => {}
-            None => errors.push(crate::ValidationError::null(crate::validate::member_path(
-                path,
-                "projectVisibility",
-            ))),
+            None => errors.push(crate::ValidationError::null(crate::validate::member_path(path, "projectVisibility"))),
         }
         if let Some(v) = &self.resource_access_role {
             let p = crate::validate::member_path(path, "resourceAccessRole");
@@ -10653,24 +8758,12 @@ impl crate::Validate for UpdateProjectVisibilityInput {
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct UpdateProjectVisibilityOutput {
     /// The Amazon Resource Name (ARN) of the build project.
-    #[serde(
-        rename = "projectArn",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "projectArn", default, skip_serializing_if = "Option::is_none")]
     pub project_arn: Option<String>,
-    #[serde(
-        rename = "projectVisibility",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "projectVisibility", default, skip_serializing_if = "Option::is_none")]
     pub project_visibility: Option<ProjectVisibilityType>,
     /// Contains the project identifier used with the public build APIs.
-    #[serde(
-        rename = "publicProjectAlias",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "publicProjectAlias", default, skip_serializing_if = "Option::is_none")]
     pub public_project_alias: Option<String>,
 }
 
@@ -10693,11 +8786,7 @@ pub struct UpdateReportGroupInput {
     #[serde(rename = "arn", default, skip_serializing_if = "Option::is_none")]
     pub arn: Option<String>,
     /// Used to specify an updated export type.
-    #[serde(
-        rename = "exportConfig",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "exportConfig", default, skip_serializing_if = "Option::is_none")]
     pub export_config: Option<ReportExportConfig>,
     /// An updated list of tag key and value pairs associated with this report group.
     #[serde(rename = "tags", default, skip_serializing_if = "Option::is_none")]
@@ -10711,9 +8800,7 @@ impl crate::Validate for UpdateReportGroupInput {
                 let p = crate::validate::member_path(path, "arn");
                 crate::validate::string_length(v, &p, Some(1), None, errors);
             }
-            None => errors.push(crate::ValidationError::null(crate::validate::member_path(
-                path, "arn",
-            ))),
+            None => errors.push(crate::ValidationError::null(crate::validate::member_path(path, "arn"))),
         }
         if let Some(v) = &self.export_config {
             let p = crate::validate::member_path(path, "exportConfig");
@@ -10733,11 +8820,7 @@ impl crate::Validate for UpdateReportGroupInput {
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct UpdateReportGroupOutput {
     /// Information about the updated report group.
-    #[serde(
-        rename = "reportGroup",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "reportGroup", default, skip_serializing_if = "Option::is_none")]
     pub report_group: Option<ReportGroup>,
 }
 
@@ -10753,42 +8836,22 @@ impl crate::Validate for UpdateReportGroupOutput {
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct UpdateWebhookInput {
     /// A regular expression used to determine which repository branches are built when a webhook is triggered.
-    #[serde(
-        rename = "branchFilter",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "branchFilter", default, skip_serializing_if = "Option::is_none")]
     pub branch_filter: Option<String>,
     /// Specifies the type of build this webhook will trigger.
     #[serde(rename = "buildType", default, skip_serializing_if = "Option::is_none")]
     pub build_type: Option<WebhookBuildType>,
     /// An array of arrays of WebhookFilter objects used to determine if a webhook event can trigger a build.
-    #[serde(
-        rename = "filterGroups",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "filterGroups", default, skip_serializing_if = "Option::is_none")]
     pub filter_groups: Option<Vec<Vec<WebhookFilter>>>,
     /// The name of the CodeBuild project.
-    #[serde(
-        rename = "projectName",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "projectName", default, skip_serializing_if = "Option::is_none")]
     pub project_name: Option<String>,
     /// A PullRequestBuildPolicy object that defines comment-based approval requirements for triggering builds on pull requests.
-    #[serde(
-        rename = "pullRequestBuildPolicy",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "pullRequestBuildPolicy", default, skip_serializing_if = "Option::is_none")]
     pub pull_request_build_policy: Option<PullRequestBuildPolicy>,
     /// A boolean value that specifies whether the associated GitHub repository's secret token should be updated.
-    #[serde(
-        rename = "rotateSecret",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "rotateSecret", default, skip_serializing_if = "Option::is_none")]
     pub rotate_secret: Option<bool>,
 }
 
@@ -10809,10 +8872,7 @@ impl crate::Validate for UpdateWebhookInput {
                 let p = crate::validate::member_path(path, "projectName");
                 crate::validate::string_length(v, &p, Some(2), Some(150), errors);
             }
-            None => errors.push(crate::ValidationError::null(crate::validate::member_path(
-                path,
-                "projectName",
-            ))),
+            None => errors.push(crate::ValidationError::null(crate::validate::member_path(path, "projectName"))),
         }
         if let Some(v) = &self.pull_request_build_policy {
             let p = crate::validate::member_path(path, "pullRequestBuildPolicy");
@@ -10841,11 +8901,7 @@ impl crate::Validate for UpdateWebhookOutput {
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct VpcConfig {
     /// A list of one or more security groups IDs in your Amazon VPC.
-    #[serde(
-        rename = "securityGroupIds",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "securityGroupIds", default, skip_serializing_if = "Option::is_none")]
     pub security_group_ids: Option<Vec<String>>,
     /// A list of one or more subnet IDs in your Amazon VPC.
     #[serde(rename = "subnets", default, skip_serializing_if = "Option::is_none")]
@@ -10884,55 +8940,27 @@ impl crate::Validate for VpcConfig {
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Webhook {
     /// A regular expression used to determine which repository branches are built when a webhook is triggered.
-    #[serde(
-        rename = "branchFilter",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "branchFilter", default, skip_serializing_if = "Option::is_none")]
     pub branch_filter: Option<String>,
     /// Specifies the type of build this webhook will trigger.
     #[serde(rename = "buildType", default, skip_serializing_if = "Option::is_none")]
     pub build_type: Option<WebhookBuildType>,
     /// An array of arrays of WebhookFilter objects used to determine which webhooks are triggered.
-    #[serde(
-        rename = "filterGroups",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "filterGroups", default, skip_serializing_if = "Option::is_none")]
     pub filter_groups: Option<Vec<Vec<WebhookFilter>>>,
     /// A timestamp that indicates the last time a repository's secret token was modified.
-    #[serde(
-        rename = "lastModifiedSecret",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "lastModifiedSecret", default, skip_serializing_if = "Option::is_none")]
     pub last_modified_secret: Option<crate::Timestamp>,
     /// If manualCreation is true, CodeBuild doesn't create a webhook in GitHub and instead returns payloadUrl and secret values for the webhook.
-    #[serde(
-        rename = "manualCreation",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "manualCreation", default, skip_serializing_if = "Option::is_none")]
     pub manual_creation: Option<bool>,
     /// The CodeBuild endpoint where webhook events are sent.
-    #[serde(
-        rename = "payloadUrl",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "payloadUrl", default, skip_serializing_if = "Option::is_none")]
     pub payload_url: Option<String>,
-    #[serde(
-        rename = "pullRequestBuildPolicy",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "pullRequestBuildPolicy", default, skip_serializing_if = "Option::is_none")]
     pub pull_request_build_policy: Option<PullRequestBuildPolicy>,
     /// The scope configuration for global or organization webhooks.
-    #[serde(
-        rename = "scopeConfiguration",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "scopeConfiguration", default, skip_serializing_if = "Option::is_none")]
     pub scope_configuration: Option<ScopeConfiguration>,
     /// The secret token of the associated repository.
     #[serde(rename = "secret", default, skip_serializing_if = "Option::is_none")]
@@ -10941,11 +8969,7 @@ pub struct Webhook {
     #[serde(rename = "status", default, skip_serializing_if = "Option::is_none")]
     pub status: Option<WebhookStatus>,
     /// A message associated with the status of a webhook.
-    #[serde(
-        rename = "statusMessage",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "statusMessage", default, skip_serializing_if = "Option::is_none")]
     pub status_message: Option<String>,
     /// The URL to the webhook.
     #[serde(rename = "url", default, skip_serializing_if = "Option::is_none")]
@@ -11034,11 +9058,7 @@ impl std::str::FromStr for WebhookBuildType {
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct WebhookFilter {
     /// Used to indicate that the pattern determines which webhook events do not trigger a build.
-    #[serde(
-        rename = "excludeMatchedPattern",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "excludeMatchedPattern", default, skip_serializing_if = "Option::is_none")]
     pub exclude_matched_pattern: Option<bool>,
     /// For a WebHookFilter that uses EVENT type, a comma-separated string that specifies one or more events.
     #[serde(rename = "pattern", default, skip_serializing_if = "Option::is_none")]
@@ -11052,15 +9072,11 @@ impl crate::Validate for WebhookFilter {
     fn validate_into(&self, path: &str, errors: &mut Vec<crate::ValidationError>) {
         match &self.pattern {
             Some(_) => {}
-            None => errors.push(crate::ValidationError::null(crate::validate::member_path(
-                path, "pattern",
-            ))),
+            None => errors.push(crate::ValidationError::null(crate::validate::member_path(path, "pattern"))),
         }
         match &self.r#type {
             Some(_) => {}
-            None => errors.push(crate::ValidationError::null(crate::validate::member_path(
-                path, "type",
-            ))),
+            None => errors.push(crate::ValidationError::null(crate::validate::member_path(path, "type"))),
         }
     }
 }
@@ -11164,11 +9180,7 @@ pub enum WebhookScopeType {
 
 impl WebhookScopeType {
     /// Every value the model defines, in model order.
-    pub const ALL: &'static [Self] = &[
-        Self::GithubOrganization,
-        Self::GithubGlobal,
-        Self::GitlabGroup,
-    ];
+    pub const ALL: &'static [Self] = &[Self::GithubOrganization, Self::GithubGlobal, Self::GitlabGroup];
 
     /// The wire value.
     pub fn as_str(&self) -> &'static str {
@@ -11213,12 +9225,7 @@ pub enum WebhookStatus {
 
 impl WebhookStatus {
     /// Every value the model defines, in model order.
-    pub const ALL: &'static [Self] = &[
-        Self::Creating,
-        Self::CreateFailed,
-        Self::Active,
-        Self::Deleting,
-    ];
+    pub const ALL: &'static [Self] = &[Self::Creating, Self::CreateFailed, Self::Active, Self::Deleting];
 
     /// The wire value.
     pub fn as_str(&self) -> &'static str {

@@ -21,40 +21,25 @@ pub const OPERATIONS: &[crate::OperationInfo] = &[
         name: "DescribeLogStreams",
         input: "DescribeLogStreamsRequest",
         output: "DescribeLogStreamsResponse",
-        errors: &[
-            "InvalidParameterException",
-            "ResourceNotFoundException",
-            "ServiceUnavailableException",
-        ],
+        errors: &["InvalidParameterException", "ResourceNotFoundException", "ServiceUnavailableException"],
     },
     crate::OperationInfo {
         name: "FilterLogEvents",
         input: "FilterLogEventsRequest",
         output: "FilterLogEventsResponse",
-        errors: &[
-            "InvalidParameterException",
-            "ResourceNotFoundException",
-            "ServiceUnavailableException",
-        ],
+        errors: &["InvalidParameterException", "ResourceNotFoundException", "ServiceUnavailableException"],
     },
     crate::OperationInfo {
         name: "GetLogEvents",
         input: "GetLogEventsRequest",
         output: "GetLogEventsResponse",
-        errors: &[
-            "InvalidParameterException",
-            "ResourceNotFoundException",
-            "ServiceUnavailableException",
-        ],
+        errors: &["InvalidParameterException", "ResourceNotFoundException", "ServiceUnavailableException"],
     },
 ];
 
 /// The exception shapes in this module, sorted by name.
-pub const ERROR_SHAPES: &[&str] = &[
-    "InvalidParameterException",
-    "ResourceNotFoundException",
-    "ServiceUnavailableException",
-];
+pub const ERROR_SHAPES: &[&str] =
+    &["InvalidParameterException", "ResourceNotFoundException", "ServiceUnavailableException"];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub enum DataProtectionStatus {
@@ -70,12 +55,7 @@ pub enum DataProtectionStatus {
 
 impl DataProtectionStatus {
     /// Every value the model defines, in model order.
-    pub const ALL: &'static [Self] = &[
-        Self::Activated,
-        Self::Deleted,
-        Self::Archived,
-        Self::Disabled,
-    ];
+    pub const ALL: &'static [Self] = &[Self::Activated, Self::Deleted, Self::Archived, Self::Disabled];
 
     /// The wire value.
     pub fn as_str(&self) -> &'static str {
@@ -111,49 +91,25 @@ impl std::str::FromStr for DataProtectionStatus {
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct DescribeLogGroupsRequest {
     /// When includeLinkedAccounts is set to true, use this parameter to specify the list of accounts to search.
-    #[serde(
-        rename = "accountIdentifiers",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "accountIdentifiers", default, skip_serializing_if = "Option::is_none")]
     pub account_identifiers: Option<Vec<String>>,
     /// If you are using a monitoring account, set this to true to have the operation return log groups in the accounts listed in accountIdentifiers.
-    #[serde(
-        rename = "includeLinkedAccounts",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "includeLinkedAccounts", default, skip_serializing_if = "Option::is_none")]
     pub include_linked_accounts: Option<bool>,
     /// The maximum number of items returned.
     #[serde(rename = "limit", default, skip_serializing_if = "Option::is_none")]
     pub limit: Option<i32>,
     /// Use this parameter to limit the results to only those log groups in the specified log group class.
-    #[serde(
-        rename = "logGroupClass",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "logGroupClass", default, skip_serializing_if = "Option::is_none")]
     pub log_group_class: Option<LogGroupClass>,
     /// Use this array to filter the list of log groups returned.
-    #[serde(
-        rename = "logGroupIdentifiers",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "logGroupIdentifiers", default, skip_serializing_if = "Option::is_none")]
     pub log_group_identifiers: Option<Vec<String>>,
     /// If you specify a string for this parameter, the operation returns only log groups that have names that match the string based on a case-sensitive substring search.
-    #[serde(
-        rename = "logGroupNamePattern",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "logGroupNamePattern", default, skip_serializing_if = "Option::is_none")]
     pub log_group_name_pattern: Option<String>,
     /// The prefix to match.
-    #[serde(
-        rename = "logGroupNamePrefix",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "logGroupNamePrefix", default, skip_serializing_if = "Option::is_none")]
     pub log_group_name_prefix: Option<String>,
     /// The token for the next set of items to return.
     #[serde(rename = "nextToken", default, skip_serializing_if = "Option::is_none")]
@@ -225,35 +181,19 @@ impl crate::Validate for DescribeLogGroupsResponse {
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct DescribeLogStreamsRequest {
     /// If the value is true, results are returned in descending order.
-    #[serde(
-        rename = "descending",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "descending", default, skip_serializing_if = "Option::is_none")]
     pub descending: Option<bool>,
     /// The maximum number of items returned.
     #[serde(rename = "limit", default, skip_serializing_if = "Option::is_none")]
     pub limit: Option<i32>,
     /// Specify either the name or ARN of the log group to view.
-    #[serde(
-        rename = "logGroupIdentifier",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "logGroupIdentifier", default, skip_serializing_if = "Option::is_none")]
     pub log_group_identifier: Option<String>,
     /// The name of the log group.
-    #[serde(
-        rename = "logGroupName",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "logGroupName", default, skip_serializing_if = "Option::is_none")]
     pub log_group_name: Option<String>,
     /// The prefix to match.
-    #[serde(
-        rename = "logStreamNamePrefix",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "logStreamNamePrefix", default, skip_serializing_if = "Option::is_none")]
     pub log_stream_name_prefix: Option<String>,
     /// The token for the next set of items to return.
     #[serde(rename = "nextToken", default, skip_serializing_if = "Option::is_none")]
@@ -291,11 +231,7 @@ impl crate::Validate for DescribeLogStreamsRequest {
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct DescribeLogStreamsResponse {
     /// The log streams.
-    #[serde(
-        rename = "logStreams",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "logStreams", default, skip_serializing_if = "Option::is_none")]
     pub log_streams: Option<Vec<LogStream>>,
     #[serde(rename = "nextToken", default, skip_serializing_if = "Option::is_none")]
     pub next_token: Option<String>,
@@ -323,59 +259,31 @@ pub struct FilterLogEventsRequest {
     #[serde(rename = "endTime", default, skip_serializing_if = "Option::is_none")]
     pub end_time: Option<i64>,
     /// The filter pattern to use.
-    #[serde(
-        rename = "filterPattern",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "filterPattern", default, skip_serializing_if = "Option::is_none")]
     pub filter_pattern: Option<String>,
     /// If the value is true, the operation attempts to provide responses that contain events from multiple log streams within the log group, interleaved in a single response.
-    #[serde(
-        rename = "interleaved",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "interleaved", default, skip_serializing_if = "Option::is_none")]
     pub interleaved: Option<bool>,
     /// The maximum number of events to return.
     #[serde(rename = "limit", default, skip_serializing_if = "Option::is_none")]
     pub limit: Option<i32>,
     /// Specify either the name or ARN of the log group to view log events from.
-    #[serde(
-        rename = "logGroupIdentifier",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "logGroupIdentifier", default, skip_serializing_if = "Option::is_none")]
     pub log_group_identifier: Option<String>,
     /// The name of the log group to search.
-    #[serde(
-        rename = "logGroupName",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "logGroupName", default, skip_serializing_if = "Option::is_none")]
     pub log_group_name: Option<String>,
     /// Filters the results to include only events from log streams that have names starting with this prefix.
-    #[serde(
-        rename = "logStreamNamePrefix",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "logStreamNamePrefix", default, skip_serializing_if = "Option::is_none")]
     pub log_stream_name_prefix: Option<String>,
     /// Filters the results to only logs from the log streams in this list.
-    #[serde(
-        rename = "logStreamNames",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "logStreamNames", default, skip_serializing_if = "Option::is_none")]
     pub log_stream_names: Option<Vec<String>>,
     /// The token for the next set of events to return.
     #[serde(rename = "nextToken", default, skip_serializing_if = "Option::is_none")]
     pub next_token: Option<String>,
     /// If the value is true, the earliest log events are returned first.
-    #[serde(
-        rename = "startFromHead",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "startFromHead", default, skip_serializing_if = "Option::is_none")]
     pub start_from_head: Option<bool>,
     /// The start of the time range, expressed as the number of milliseconds after Jan 1, 1970 00:00:00 UTC.
     #[serde(rename = "startTime", default, skip_serializing_if = "Option::is_none")]
@@ -439,11 +347,7 @@ pub struct FilterLogEventsResponse {
     #[serde(rename = "nextToken", default, skip_serializing_if = "Option::is_none")]
     pub next_token: Option<String>,
     /// Important As of May 15, 2020, this parameter is no longer supported.
-    #[serde(
-        rename = "searchedLogStreams",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "searchedLogStreams", default, skip_serializing_if = "Option::is_none")]
     pub searched_log_streams: Option<Vec<SearchedLogStream>>,
 }
 
@@ -477,18 +381,10 @@ pub struct FilteredLogEvent {
     #[serde(rename = "eventId", default, skip_serializing_if = "Option::is_none")]
     pub event_id: Option<String>,
     /// The time the event was ingested, expressed as the number of milliseconds after Jan 1, 1970 00:00:00 UTC.
-    #[serde(
-        rename = "ingestionTime",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "ingestionTime", default, skip_serializing_if = "Option::is_none")]
     pub ingestion_time: Option<i64>,
     /// The name of the log stream to which this event belongs.
-    #[serde(
-        rename = "logStreamName",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "logStreamName", default, skip_serializing_if = "Option::is_none")]
     pub log_stream_name: Option<String>,
     /// The data contained in the log event.
     #[serde(rename = "message", default, skip_serializing_if = "Option::is_none")]
@@ -528,35 +424,19 @@ pub struct GetLogEventsRequest {
     #[serde(rename = "limit", default, skip_serializing_if = "Option::is_none")]
     pub limit: Option<i32>,
     /// Specify either the name or ARN of the log group to view events from.
-    #[serde(
-        rename = "logGroupIdentifier",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "logGroupIdentifier", default, skip_serializing_if = "Option::is_none")]
     pub log_group_identifier: Option<String>,
     /// The name of the log group.
-    #[serde(
-        rename = "logGroupName",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "logGroupName", default, skip_serializing_if = "Option::is_none")]
     pub log_group_name: Option<String>,
     /// The name of the log stream.
-    #[serde(
-        rename = "logStreamName",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "logStreamName", default, skip_serializing_if = "Option::is_none")]
     pub log_stream_name: Option<String>,
     /// The token for the next set of items to return.
     #[serde(rename = "nextToken", default, skip_serializing_if = "Option::is_none")]
     pub next_token: Option<String>,
     /// If the value is true, the earliest log events are returned first.
-    #[serde(
-        rename = "startFromHead",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "startFromHead", default, skip_serializing_if = "Option::is_none")]
     pub start_from_head: Option<bool>,
     /// The start of the time range, expressed as the number of milliseconds after Jan 1, 1970 00:00:00 UTC.
     #[serde(rename = "startTime", default, skip_serializing_if = "Option::is_none")]
@@ -589,10 +469,7 @@ impl crate::Validate for GetLogEventsRequest {
                 let p = crate::validate::member_path(path, "logStreamName");
                 crate::validate::string_length(v, &p, Some(1), Some(512), errors);
             }
-            None => errors.push(crate::ValidationError::null(crate::validate::member_path(
-                path,
-                "logStreamName",
-            ))),
+            None => errors.push(crate::ValidationError::null(crate::validate::member_path(path, "logStreamName"))),
         }
         if let Some(v) = &self.next_token {
             let p = crate::validate::member_path(path, "nextToken");
@@ -611,18 +488,10 @@ pub struct GetLogEventsResponse {
     #[serde(rename = "events", default, skip_serializing_if = "Option::is_none")]
     pub events: Option<Vec<OutputLogEvent>>,
     /// The token for the next set of items in the backward direction.
-    #[serde(
-        rename = "nextBackwardToken",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "nextBackwardToken", default, skip_serializing_if = "Option::is_none")]
     pub next_backward_token: Option<String>,
     /// The token for the next set of items in the forward direction.
-    #[serde(
-        rename = "nextForwardToken",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "nextForwardToken", default, skip_serializing_if = "Option::is_none")]
     pub next_forward_token: Option<String>,
 }
 
@@ -696,90 +565,42 @@ pub struct LogGroup {
     #[serde(rename = "arn", default, skip_serializing_if = "Option::is_none")]
     pub arn: Option<String>,
     /// Indicates whether bearer token authentication is enabled for this log group.
-    #[serde(
-        rename = "bearerTokenAuthenticationEnabled",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "bearerTokenAuthenticationEnabled", default, skip_serializing_if = "Option::is_none")]
     pub bearer_token_authentication_enabled: Option<bool>,
     /// The creation time of the log group, expressed as the number of milliseconds after Jan 1, 1970 00:00:00 UTC.
-    #[serde(
-        rename = "creationTime",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "creationTime", default, skip_serializing_if = "Option::is_none")]
     pub creation_time: Option<i64>,
     /// Displays whether this log group has a protection policy, or whether it had one in the past.
-    #[serde(
-        rename = "dataProtectionStatus",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "dataProtectionStatus", default, skip_serializing_if = "Option::is_none")]
     pub data_protection_status: Option<DataProtectionStatus>,
     /// Indicates whether deletion protection is enabled for this log group.
-    #[serde(
-        rename = "deletionProtectionEnabled",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "deletionProtectionEnabled", default, skip_serializing_if = "Option::is_none")]
     pub deletion_protection_enabled: Option<bool>,
     /// Displays all the properties that this log group has inherited from account-level settings.
-    #[serde(
-        rename = "inheritedProperties",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "inheritedProperties", default, skip_serializing_if = "Option::is_none")]
     pub inherited_properties: Option<Vec<InheritedProperty>>,
     /// The Amazon Resource Name (ARN) of the KMS key to use when encrypting log data.
     #[serde(rename = "kmsKeyId", default, skip_serializing_if = "Option::is_none")]
     pub kms_key_id: Option<String>,
     /// The Amazon Resource Name (ARN) of the log group.
-    #[serde(
-        rename = "logGroupArn",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "logGroupArn", default, skip_serializing_if = "Option::is_none")]
     pub log_group_arn: Option<String>,
     /// This specifies the log group class for this log group.
-    #[serde(
-        rename = "logGroupClass",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "logGroupClass", default, skip_serializing_if = "Option::is_none")]
     pub log_group_class: Option<LogGroupClass>,
     /// The name of the log group.
-    #[serde(
-        rename = "logGroupName",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "logGroupName", default, skip_serializing_if = "Option::is_none")]
     pub log_group_name: Option<String>,
     /// The number of metric filters.
-    #[serde(
-        rename = "metricFilterCount",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "metricFilterCount", default, skip_serializing_if = "Option::is_none")]
     pub metric_filter_count: Option<i32>,
-    #[serde(
-        rename = "retentionInDays",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "retentionInDays", default, skip_serializing_if = "Option::is_none")]
     pub retention_in_days: Option<i32>,
     /// The name of the account-level retention policy that determines the retention period of this log group.
-    #[serde(
-        rename = "retentionPolicyName",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "retentionPolicyName", default, skip_serializing_if = "Option::is_none")]
     pub retention_policy_name: Option<String>,
     /// The number of bytes stored.
-    #[serde(
-        rename = "storedBytes",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "storedBytes", default, skip_serializing_if = "Option::is_none")]
     pub stored_bytes: Option<i64>,
 }
 
@@ -818,12 +639,7 @@ pub enum LogGroupClass {
 
 impl LogGroupClass {
     /// Every value the model defines, in model order.
-    pub const ALL: &'static [Self] = &[
-        Self::Standard,
-        Self::InfrequentAccess,
-        Self::Delivery,
-        Self::Essentials,
-    ];
+    pub const ALL: &'static [Self] = &[Self::Standard, Self::InfrequentAccess, Self::Delivery, Self::Essentials];
 
     /// The wire value.
     pub fn as_str(&self) -> &'static str {
@@ -863,53 +679,25 @@ pub struct LogStream {
     #[serde(rename = "arn", default, skip_serializing_if = "Option::is_none")]
     pub arn: Option<String>,
     /// The creation time of the stream, expressed as the number of milliseconds after Jan 1, 1970 00:00:00 UTC.
-    #[serde(
-        rename = "creationTime",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "creationTime", default, skip_serializing_if = "Option::is_none")]
     pub creation_time: Option<i64>,
     /// The time of the first event, expressed as the number of milliseconds after Jan 1, 1970 00:00:00 UTC.
-    #[serde(
-        rename = "firstEventTimestamp",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "firstEventTimestamp", default, skip_serializing_if = "Option::is_none")]
     pub first_event_timestamp: Option<i64>,
     /// The time of the most recent log event in the log stream in CloudWatch Logs.
-    #[serde(
-        rename = "lastEventTimestamp",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "lastEventTimestamp", default, skip_serializing_if = "Option::is_none")]
     pub last_event_timestamp: Option<i64>,
     /// The ingestion time, expressed as the number of milliseconds after Jan 1, 1970 00:00:00 UTC The lastIngestionTime value updates on an eventual consistency basis.
-    #[serde(
-        rename = "lastIngestionTime",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "lastIngestionTime", default, skip_serializing_if = "Option::is_none")]
     pub last_ingestion_time: Option<i64>,
     /// The name of the log stream.
-    #[serde(
-        rename = "logStreamName",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "logStreamName", default, skip_serializing_if = "Option::is_none")]
     pub log_stream_name: Option<String>,
     /// The number of bytes stored.
-    #[serde(
-        rename = "storedBytes",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "storedBytes", default, skip_serializing_if = "Option::is_none")]
     pub stored_bytes: Option<i64>,
     /// The sequence token.
-    #[serde(
-        rename = "uploadSequenceToken",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "uploadSequenceToken", default, skip_serializing_if = "Option::is_none")]
     pub upload_sequence_token: Option<String>,
 }
 
@@ -989,11 +777,7 @@ impl std::str::FromStr for OrderBy {
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct OutputLogEvent {
     /// The time the event was ingested, expressed as the number of milliseconds after Jan 1, 1970 00:00:00 UTC.
-    #[serde(
-        rename = "ingestionTime",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "ingestionTime", default, skip_serializing_if = "Option::is_none")]
     pub ingestion_time: Option<i64>,
     /// The data contained in the log event.
     #[serde(rename = "message", default, skip_serializing_if = "Option::is_none")]
@@ -1032,18 +816,10 @@ impl crate::Validate for ResourceNotFoundException {
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct SearchedLogStream {
     /// The name of the log stream.
-    #[serde(
-        rename = "logStreamName",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "logStreamName", default, skip_serializing_if = "Option::is_none")]
     pub log_stream_name: Option<String>,
     /// Indicates whether all the events in this log stream were searched.
-    #[serde(
-        rename = "searchedCompletely",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "searchedCompletely", default, skip_serializing_if = "Option::is_none")]
     pub searched_completely: Option<bool>,
 }
 

@@ -18,14 +18,7 @@ pub(crate) fn check_out(
     branch: Option<&str>,
     default_branch: bool,
 ) -> Result<(), SourceError> {
-    git.run(&[
-        "-c",
-        "advice.detachedHead=false",
-        "checkout",
-        "-q",
-        "--detach",
-        sha,
-    ])?;
+    git.run(&["-c", "advice.detachedHead=false", "checkout", "-q", "--detach", sha])?;
     let Some(branch) = branch else {
         return Ok(());
     };
@@ -34,20 +27,13 @@ pub(crate) fn check_out(
     let tip = tracked.as_deref().unwrap_or(sha);
     quiet(git, &["update-ref", &format!("refs/heads/{branch}"), tip])?;
     if default_branch && tracked.is_some() {
-        quiet(
-            git,
-            &["symbolic-ref", "refs/remotes/origin/HEAD", &tracking],
-        )?;
+        quiet(git, &["symbolic-ref", "refs/remotes/origin/HEAD", &tracking])?;
     }
     Ok(())
 }
 
 /// Initialises submodules recursively, shallow when the superproject is.
-pub(crate) fn update_submodules(
-    git: &mut Git<'_>,
-    dest: &Path,
-    depth: Option<u32>,
-) -> Result<(), SourceError> {
+pub(crate) fn update_submodules(git: &mut Git<'_>, dest: &Path, depth: Option<u32>) -> Result<(), SourceError> {
     if !dest.join(".gitmodules").exists() {
         git.log("No submodules to fetch");
         return Ok(());
@@ -55,14 +41,7 @@ pub(crate) fn update_submodules(
     let depth_arg = depth.map(|d| format!("--depth={d}"));
     // Local-path submodules are refused by default since git 2.38.1 (CVE-2022-39253); a
     // build may legitimately use them, and a build can read local files anyway.
-    let mut args = vec![
-        "-c",
-        "protocol.file.allow=always",
-        "submodule",
-        "update",
-        "--init",
-        "--recursive",
-    ];
+    let mut args = vec!["-c", "protocol.file.allow=always", "submodule", "update", "--init", "--recursive"];
     args.extend(depth_arg.as_deref());
     git.run(&args).map(drop)
 }
@@ -70,9 +49,5 @@ pub(crate) fn update_submodules(
 /// Runs a local bookkeeping command without logging it.
 fn quiet(git: &Git<'_>, args: &[&str]) -> Result<(), SourceError> {
     let outcome = git.exec(args)?;
-    if outcome.success {
-        Ok(())
-    } else {
-        Err(failure(&crate::git::display(args), &outcome))
-    }
+    if outcome.success { Ok(()) } else { Err(failure(&crate::git::display(args), &outcome)) }
 }

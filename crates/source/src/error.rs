@@ -26,9 +26,6 @@ impl SourceError {
         } else {
             format!("reference not found for primary source and source version {version}")
         };
-        SourceError::RefNotFound {
-            version: version.to_string(),
-            message,
-        }
+        SourceError::RefNotFound { version: version.to_string(), message }
     }
 }

@@ -38,12 +38,7 @@ pub(crate) struct Git<'a> {
 
 impl<'a> Git<'a> {
     pub fn new(cwd: &Path, env: &'a [(String, String)], log: &'a mut dyn FnMut(&str)) -> Self {
-        Git {
-            cwd: cwd.to_path_buf(),
-            env,
-            ssh_command: None,
-            log,
-        }
+        Git { cwd: cwd.to_path_buf(), env, ssh_command: None, log }
     }
 
     /// Forces ssh into batch mode (no password or host-key prompts). Only used when the
@@ -64,11 +59,7 @@ impl<'a> Git<'a> {
 
     fn command<S: AsRef<OsStr>>(&self, args: &[S]) -> Command {
         let mut cmd = Command::new("git");
-        cmd.current_dir(&self.cwd)
-            .args(args)
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped());
+        cmd.current_dir(&self.cwd).args(args).stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped());
         for name in REPO_ENV {
             cmd.env_remove(name);
         }
@@ -92,10 +83,8 @@ impl<'a> Git<'a> {
 
     /// Runs git and returns its outcome whatever the exit status.
     pub fn exec<S: AsRef<OsStr>>(&self, args: &[S]) -> Result<Outcome, SourceError> {
-        let output = self
-            .command(args)
-            .output()
-            .map_err(|e| std::io::Error::new(e.kind(), format!("cannot run git: {e}")))?;
+        let output =
+            self.command(args).output().map_err(|e| std::io::Error::new(e.kind(), format!("cannot run git: {e}")))?;
         Ok(Outcome {
             success: output.status.success(),
             code: output.status.code(),
@@ -114,11 +103,7 @@ impl<'a> Git<'a> {
     pub fn run_as(&mut self, display: &str, args: &[&str]) -> Result<Outcome, SourceError> {
         self.log(display);
         let outcome = self.exec(args)?;
-        if outcome.success {
-            Ok(outcome)
-        } else {
-            Err(failure(display, &outcome))
-        }
+        if outcome.success { Ok(outcome) } else { Err(failure(display, &outcome)) }
     }
 
     /// Runs a read-only query without logging; `None` if git exits non-zero.
@@ -142,8 +127,5 @@ pub(crate) fn failure(display: &str, outcome: &Outcome) -> SourceError {
             None => "killed by a signal".to_string(),
         };
     }
-    SourceError::Git {
-        command: redact_urls(display),
-        stderr,
-    }
+    SourceError::Git { command: redact_urls(display), stderr }
 }

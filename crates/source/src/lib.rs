@@ -2,11 +2,14 @@
 //! into a directory, using the git CLI and fetching only what that version needs.
 //!
 //! Steps: `git init`, `git remote add origin <location>`, one `git ls-remote --symref` to
-//! resolve names, a targeted `git fetch` (see [`strategy`](crate) notes on fallbacks), then a
-//! detached `git checkout` and optionally `git submodule update --init --recursive`.
+//! resolve names, a targeted `git fetch` (by advertised object id, else by ref name, else
+//! everything), then a detached `git checkout` and optionally
+//! `git submodule update --init --recursive`.
 //!
 //! git runs with the server user's configuration (so `url.<base>.insteadOf`, credential
 //! helpers and ssh config apply) plus [`FetchRequest::git_env`], and never prompts.
+//! Credentials embedded in the location are redacted from logs and errors, but git keeps
+//! the URL as given in the checkout's `.git/config`; prefer credential helpers.
 //!
 //! Version semantics worth knowing:
 //! * a name that is both a tag and a branch means the **tag** (git's rev-parse and fetch
@@ -58,17 +61,8 @@ pub struct FetchRequest {
 
 impl FetchRequest {
     /// A request for the default branch, full history, no submodules.
-    pub fn new(
-        location: impl Into<String>,
-        provider: GitProvider,
-        dest: impl Into<PathBuf>,
-    ) -> Self {
-        FetchRequest {
-            location: location.into(),
-            provider,
-            dest: dest.into(),
-            ..Default::default()
-        }
+    pub fn new(location: impl Into<String>, provider: GitProvider, dest: impl Into<PathBuf>) -> Self {
+        FetchRequest { location: location.into(), provider, dest: dest.into(), ..Default::default() }
     }
 }
 
@@ -92,14 +86,7 @@ pub fn fetch(req: &FetchRequest, log: &mut dyn FnMut(&str)) -> Result<Fetched, S
 
     let location = redact_urls(&req.location);
     let mut git = Git::new(&req.dest, &req.git_env, log);
-    git.log(&format!(
-        "Fetching {location} at {}",
-        if original.is_empty() {
-            "the default branch"
-        } else {
-            original
-        }
-    ));
+    git.log(&format!("Fetching {location} at {}", if original.is_empty() { "the default branch" } else { original }));
     git.run(&["init", "-q"])?;
     git.run(&["remote", "add", "origin", &req.location])?;
     if is_ssh(&req.location) && !user_configured_ssh(&git)? {
@@ -109,20 +96,14 @@ pub fn fetch(req: &FetchRequest, log: &mut dyn FnMut(&str)) -> Result<Fetched, S
     let remote = list_remote(&mut git, &location)?;
     let resolved = remote::resolve(&version, original, &remote)?;
     let sha = strategy::fetch_target(&mut git, &resolved.target, depth, original)?;
-    git.log(&format!(
-        "Resolved {} to commit {sha}",
-        describe(original, &resolved.target)
-    ));
+    git.log(&format!("Resolved {} to commit {sha}", describe(original, &resolved.target)));
 
     let is_default = matches!(version, version::Version::Default);
     checkout::check_out(&mut git, &sha, resolved.branch.as_deref(), is_default)?;
     if req.submodules {
         checkout::update_submodules(&mut git, &req.dest, depth)?;
     }
-    Ok(Fetched {
-        commit: sha,
-        branch: resolved.branch,
-    })
+    Ok(Fetched { commit: sha, branch: resolved.branch })
 }
 
 /// One `ls-remote` for all names; its failure is the "location unreachable" error.
@@ -138,11 +119,7 @@ fn list_remote(git: &mut Git<'_>, location: &str) -> Result<RemoteRefs, SourceEr
 }
 
 fn describe(original: &str, target: &Target) -> String {
-    let version = if original.is_empty() {
-        "default branch"
-    } else {
-        original
-    };
+    let version = if original.is_empty() { "default branch" } else { original };
     match target {
         Target::Tip { refname, .. } | Target::OnRef { refname, .. } => {
             format!("{version} ({refname})")
@@ -199,9 +176,7 @@ fn user_configured_ssh(git: &Git<'_>) -> Result<bool, SourceError> {
     if git.env_is_set("GIT_SSH_COMMAND") || git.env_is_set("GIT_SSH") {
         return Ok(true);
     }
-    Ok(git
-        .probe(&["config", "--get", "core.sshCommand"])?
-        .is_some())
+    Ok(git.probe(&["config", "--get", "core.sshCommand"])?.is_some())
 }
 
 #[cfg(test)]

@@ -57,14 +57,8 @@ mod tests {
 
     #[test]
     fn source_types_map_to_providers() {
-        assert_eq!(
-            GitProvider::from_source_type("GITHUB_ENTERPRISE"),
-            Some(GitProvider::GitHubEnterprise)
-        );
-        assert_eq!(
-            GitProvider::from_source_type("CODECOMMIT"),
-            Some(GitProvider::CodeCommit)
-        );
+        assert_eq!(GitProvider::from_source_type("GITHUB_ENTERPRISE"), Some(GitProvider::GitHubEnterprise));
+        assert_eq!(GitProvider::from_source_type("CODECOMMIT"), Some(GitProvider::CodeCommit));
         assert_eq!(GitProvider::from_source_type("S3"), None);
     }
 

@@ -9,9 +9,8 @@ pub(crate) fn redact_urls(text: &str) -> String {
         let authority_start = pos + 3;
         out.push_str(&rest[..authority_start]);
         let after = &rest[authority_start..];
-        let authority_len = after
-            .find(|c: char| c == '/' || c.is_whitespace() || matches!(c, '\'' | '"' | '`'))
-            .unwrap_or(after.len());
+        let authority_len =
+            after.find(|c: char| c == '/' || c.is_whitespace() || matches!(c, '\'' | '"' | '`')).unwrap_or(after.len());
         let authority = &after[..authority_len];
         match authority.rfind('@') {
             Some(at) => {
@@ -51,9 +50,6 @@ mod tests {
 
     #[test]
     fn handles_several_urls_and_trailing_scheme() {
-        assert_eq!(
-            redact_urls("a ssh://u:p@h/x b https://t@h2 c://"),
-            "a ssh://***@h/x b https://***@h2 c://"
-        );
+        assert_eq!(redact_urls("a ssh://u:p@h/x b https://t@h2 c://"), "a ssh://***@h/x b https://***@h2 c://");
     }
 }

@@ -40,10 +40,7 @@ impl RemoteRefs {
 
     /// The commit a ref ultimately points to.
     fn commit_of(&self, name: &str) -> Option<&str> {
-        self.peeled
-            .get(name)
-            .or_else(|| self.refs.get(name))
-            .map(String::as_str)
+        self.peeled.get(name).or_else(|| self.refs.get(name)).map(String::as_str)
     }
 
     /// Expands a short name with git's rev-parse rules (`git help revisions`), first match
@@ -98,11 +95,7 @@ pub(crate) struct Resolved {
 }
 
 /// Resolves `version` (the user's text is `original`, for messages) against `remote`.
-pub(crate) fn resolve(
-    version: &Version,
-    original: &str,
-    remote: &RemoteRefs,
-) -> Result<Resolved, SourceError> {
+pub(crate) fn resolve(version: &Version, original: &str, remote: &RemoteRefs) -> Result<Resolved, SourceError> {
     let not_found = || SourceError::ref_not_found(original);
     match version {
         Version::Default => {
@@ -116,37 +109,22 @@ pub(crate) fn resolve(
         }
         Version::Name(name) => match remote.dwim(name) {
             Some(refname) => Ok(tip(remote, refname)),
-            None if is_short_object_id(name) => Ok(Resolved {
-                target: Target::Short {
-                    prefix: name.to_ascii_lowercase(),
-                },
-                branch: None,
-            }),
+            None if is_short_object_id(name) => {
+                Ok(Resolved { target: Target::Short { prefix: name.to_ascii_lowercase() }, branch: None })
+            }
             None => Err(not_found()),
         },
-        Version::Ref(refname) if remote.refs.contains_key(refname) => {
-            Ok(tip(remote, refname.clone()))
-        }
+        Version::Ref(refname) if remote.refs.contains_key(refname) => Ok(tip(remote, refname.clone())),
         Version::Ref(_) => Err(not_found()),
-        Version::Commit(sha) => Ok(Resolved {
-            target: Target::Commit {
-                sha: sha.clone(),
-                tip_of: remote.ref_at(sha),
-            },
-            branch: None,
-        }),
+        Version::Commit(sha) => {
+            Ok(Resolved { target: Target::Commit { sha: sha.clone(), tip_of: remote.ref_at(sha) }, branch: None })
+        }
         Version::RefAtCommit { base, sha } => {
             let base = resolve(base, original, remote)?;
             let Target::Tip { refname, .. } = base.target else {
                 return Err(not_found());
             };
-            Ok(Resolved {
-                target: Target::OnRef {
-                    refname,
-                    sha: sha.clone(),
-                },
-                branch: base.branch,
-            })
+            Ok(Resolved { target: Target::OnRef { refname, sha: sha.clone() }, branch: base.branch })
         }
     }
 }
@@ -158,10 +136,7 @@ fn tip(remote: &RemoteRefs, refname: String) -> Resolved {
         name => branch_name(name),
     }
     .map(str::to_string);
-    Resolved {
-        target: Target::Tip { refname, oid },
-        branch,
-    }
+    Resolved { target: Target::Tip { refname, oid }, branch }
 }
 
 fn branch_name(refname: &str) -> Option<&str> {
@@ -209,10 +184,7 @@ mod tests {
         assert_eq!(
             r,
             Some(Resolved {
-                target: Target::Tip {
-                    refname: "refs/heads/trunk".into(),
-                    oid: A.into()
-                },
+                target: Target::Tip { refname: "refs/heads/trunk".into(), oid: A.into() },
                 branch: Some("trunk".into())
             })
         );
@@ -221,16 +193,7 @@ mod tests {
     #[test]
     fn tag_wins_over_branch_of_same_name() {
         let r = resolve_text("both").ok().map(|r| (r.target, r.branch));
-        assert_eq!(
-            r,
-            Some((
-                Target::Tip {
-                    refname: "refs/tags/both".into(),
-                    oid: A.into()
-                },
-                None
-            ))
-        );
+        assert_eq!(r, Some((Target::Tip { refname: "refs/tags/both".into(), oid: A.into() }, None)));
         let r = resolve_text("refs/heads/both").ok().map(|r| r.branch);
         assert_eq!(r, Some(Some("both".into())));
     }
@@ -238,13 +201,7 @@ mod tests {
     #[test]
     fn commit_that_is_a_tip_remembers_the_ref() {
         let r = resolve_text(B).ok().map(|r| r.target);
-        assert_eq!(
-            r,
-            Some(Target::Commit {
-                sha: B.into(),
-                tip_of: Some("refs/heads/both".into())
-            })
-        );
+        assert_eq!(r, Some(Target::Commit { sha: B.into(), tip_of: Some("refs/heads/both".into()) }));
     }
 
     #[test]
@@ -252,31 +209,17 @@ mod tests {
         match resolve_text("nope") {
             Err(SourceError::RefNotFound { version, message }) => {
                 assert_eq!(version, "nope");
-                assert_eq!(
-                    message,
-                    "reference not found for primary source and source version nope"
-                );
+                assert_eq!(message, "reference not found for primary source and source version nope");
             }
             other => panic!("{other:?}"),
         }
-        assert!(matches!(
-            resolve_text("refs/tags/nope"),
-            Err(SourceError::RefNotFound { .. })
-        ));
-        assert!(matches!(
-            resolve_text(&format!("refs/heads/nope^{{{A}}}")),
-            Err(SourceError::RefNotFound { .. })
-        ));
+        assert!(matches!(resolve_text("refs/tags/nope"), Err(SourceError::RefNotFound { .. })));
+        assert!(matches!(resolve_text(&format!("refs/heads/nope^{{{A}}}")), Err(SourceError::RefNotFound { .. })));
     }
 
     #[test]
     fn short_hex_without_matching_ref_is_short_commit() {
-        assert_eq!(
-            resolve_text("ABCDEF12").ok().map(|r| r.target),
-            Some(Target::Short {
-                prefix: "abcdef12".into()
-            })
-        );
+        assert_eq!(resolve_text("ABCDEF12").ok().map(|r| r.target), Some(Target::Short { prefix: "abcdef12".into() }));
     }
 
     #[test]
@@ -285,10 +228,7 @@ mod tests {
         assert_eq!(
             r,
             Some(Resolved {
-                target: Target::OnRef {
-                    refname: "refs/heads/trunk".into(),
-                    sha: B.into()
-                },
+                target: Target::OnRef { refname: "refs/heads/trunk".into(), sha: B.into() },
                 branch: Some("trunk".into())
             })
         );
@@ -296,19 +236,13 @@ mod tests {
 
     #[test]
     fn local_refs() {
-        assert_eq!(
-            local_ref("refs/heads/a/b").as_deref(),
-            Some("refs/remotes/origin/a/b")
-        );
+        assert_eq!(local_ref("refs/heads/a/b").as_deref(), Some("refs/remotes/origin/a/b"));
         assert_eq!(local_ref("refs/tags/v1").as_deref(), Some("refs/tags/v1"));
         assert_eq!(local_ref("HEAD"), None);
     }
 
     #[test]
     fn empty_remote_has_no_default() {
-        assert!(matches!(
-            resolve(&Version::Default, "", &RemoteRefs::default()),
-            Err(SourceError::RefNotFound { .. })
-        ));
+        assert!(matches!(resolve(&Version::Default, "", &RemoteRefs::default()), Err(SourceError::RefNotFound { .. })));
     }
 }

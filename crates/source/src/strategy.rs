@@ -20,9 +20,7 @@ pub(crate) fn fetch_target(
 ) -> Result<String, SourceError> {
     match target {
         Target::Tip { refname, oid } => fetch_tip(git, refname, oid, depth, original),
-        Target::Commit { sha, tip_of } => {
-            fetch_commit(git, sha, tip_of.as_deref(), depth, original)
-        }
+        Target::Commit { sha, tip_of } => fetch_commit(git, sha, tip_of.as_deref(), depth, original),
         Target::OnRef { refname, sha } => fetch_on_ref(git, refname, sha, depth, original),
         Target::Short { prefix } => fetch_short(git, prefix, original),
     }
@@ -46,10 +44,7 @@ fn fetch_tip(
                     return Ok(commit);
                 }
             }
-            Err(e) => git.log(&format!(
-                "Fetching {oid} by id failed ({}); fetching {refname} by name",
-                reason(&e)
-            )),
+            Err(e) => git.log(&format!("Fetching {oid} by id failed ({}); fetching {refname} by name", reason(&e))),
         }
     }
     fetch(git, depth, &refspec(refname, dst.as_deref()))?;
@@ -79,9 +74,7 @@ fn fetch_commit(
             return Ok(commit);
         }
     }
-    git.log(&format!(
-        "Commit {sha} could not be fetched directly; fetching all branches and tags"
-    ));
+    git.log(&format!("Commit {sha} could not be fetched directly; fetching all branches and tags"));
     fetch_everything(git)?;
     commit(git, sha)?.ok_or_else(|| SourceError::ref_not_found(original))
 }
@@ -99,9 +92,7 @@ fn fetch_on_ref(
     let spec = refspec(refname, dst.as_deref());
     fetch(git, depth, &spec)?;
     if commit(git, sha)?.is_none() && is_shallow(git)? {
-        git.log(&format!(
-            "{sha} is deeper than the requested depth; fetching the full history of {refname}"
-        ));
+        git.log(&format!("{sha} is deeper than the requested depth; fetching the full history of {refname}"));
         git.run(&["fetch", "-q", "--unshallow", "origin", &spec])?;
     }
     let Some(found) = commit(git, sha)? else {
@@ -119,9 +110,7 @@ fn fetch_on_ref(
 
 /// An abbreviated id can only be expanded against the whole repository.
 fn fetch_short(git: &mut Git<'_>, prefix: &str, original: &str) -> Result<String, SourceError> {
-    git.log(&format!(
-        "{prefix} is an abbreviated commit id; fetching all branches and tags"
-    ));
+    git.log(&format!("{prefix} is an abbreviated commit id; fetching all branches and tags"));
     fetch_everything(git)?;
     let rev = format!("{prefix}^{{commit}}");
     let outcome = git.exec(&["rev-parse", "--verify", "--end-of-options", &rev])?;
@@ -158,11 +147,7 @@ fn fetch_everything(git: &mut Git<'_>) -> Result<(), SourceError> {
     if is_shallow(git)? {
         args.push("--unshallow");
     }
-    args.extend([
-        "origin",
-        "+refs/heads/*:refs/remotes/origin/*",
-        "+refs/tags/*:refs/tags/*",
-    ]);
+    args.extend(["origin", "+refs/heads/*:refs/remotes/origin/*", "+refs/tags/*:refs/tags/*"]);
     git.run(&args).map(drop)
 }
 
@@ -181,8 +166,5 @@ pub(crate) fn commit(git: &Git<'_>, rev: &str) -> Result<Option<String>, SourceE
 }
 
 fn is_shallow(git: &Git<'_>) -> Result<bool, SourceError> {
-    Ok(git
-        .probe(&["rev-parse", "--is-shallow-repository"])?
-        .as_deref()
-        == Some("true"))
+    Ok(git.probe(&["rev-parse", "--is-shallow-repository"])?.as_deref() == Some("true"))
 }

@@ -37,16 +37,9 @@ pub(crate) fn parse(version: Option<&str>, provider: GitProvider) -> Result<Vers
         let sha = rest
             .strip_suffix('}')
             .filter(|sha| is_full_object_id(sha))
-            .ok_or_else(|| {
-                SourceError::InvalidVersion(format!(
-                    "{version}: expected <ref>^{{<full commit id>}}"
-                ))
-            })?;
+            .ok_or_else(|| SourceError::InvalidVersion(format!("{version}: expected <ref>^{{<full commit id>}}")))?;
         let base = parse_ref(base, version, provider)?;
-        return Ok(Version::RefAtCommit {
-            base: Box::new(base),
-            sha: sha.to_ascii_lowercase(),
-        });
+        return Ok(Version::RefAtCommit { base: Box::new(base), sha: sha.to_ascii_lowercase() });
     }
     if is_full_object_id(version) {
         return Ok(Version::Commit(version.to_ascii_lowercase()));
@@ -57,9 +50,7 @@ pub(crate) fn parse(version: Option<&str>, provider: GitProvider) -> Result<Vers
 /// Parses the ref part of a version: a name, a full ref or `pr/<n>`.
 fn parse_ref(text: &str, whole: &str, provider: GitProvider) -> Result<Version, SourceError> {
     let pull = match text.strip_prefix("pr/") {
-        Some(n) if !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()) => {
-            Some(format!("refs/pull/{n}/head"))
-        }
+        Some(n) if !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()) => Some(format!("refs/pull/{n}/head")),
         _ => None,
     };
     let is_pull = pull.is_some() || text.starts_with("refs/pull/");
@@ -74,15 +65,9 @@ fn parse_ref(text: &str, whole: &str, provider: GitProvider) -> Result<Version, 
         return Ok(Version::Ref(pull));
     }
     if !is_valid_ref_name(text) {
-        return Err(SourceError::InvalidVersion(format!(
-            "{whole}: not a valid branch, tag or commit id"
-        )));
+        return Err(SourceError::InvalidVersion(format!("{whole}: not a valid branch, tag or commit id")));
     }
-    if text.starts_with("refs/") {
-        Ok(Version::Ref(text.to_string()))
-    } else {
-        Ok(Version::Name(text.to_string()))
-    }
+    if text.starts_with("refs/") { Ok(Version::Ref(text.to_string())) } else { Ok(Version::Name(text.to_string())) }
 }
 
 /// A full SHA-1 (40) or SHA-256 (64) object id.
@@ -111,14 +96,12 @@ pub(crate) fn is_valid_ref_name(name: &str) -> bool {
     if name.ends_with('/') || name.ends_with('.') || name.ends_with(".lock") {
         return false;
     }
-    let bad_char = |c: char| {
-        c.is_control() || c.is_whitespace() || matches!(c, '~' | '^' | ':' | '?' | '*' | '[' | '\\')
-    };
+    let bad_char =
+        |c: char| c.is_control() || c.is_whitespace() || matches!(c, '~' | '^' | ':' | '?' | '*' | '[' | '\\');
     if name.chars().any(bad_char) {
         return false;
     }
-    name.split('/')
-        .all(|part| !part.is_empty() && !part.starts_with('.') && !part.ends_with(".lock"))
+    name.split('/').all(|part| !part.is_empty() && !part.starts_with('.') && !part.ends_with(".lock"))
 }
 
 #[cfg(test)]
@@ -133,55 +116,34 @@ mod tests {
 
     #[test]
     fn empty_or_missing_is_default() {
-        assert_eq!(
-            parse(None, GitProvider::GitHub).ok(),
-            Some(Version::Default)
-        );
+        assert_eq!(parse(None, GitProvider::GitHub).ok(), Some(Version::Default));
         assert_eq!(gh("  ").ok(), Some(Version::Default));
     }
 
     #[test]
     fn names_refs_and_commits() {
         assert_eq!(gh("main").ok(), Some(Version::Name("main".into())));
-        assert_eq!(
-            gh("feature/x").ok(),
-            Some(Version::Name("feature/x".into()))
-        );
-        assert_eq!(
-            gh("refs/tags/v1.0").ok(),
-            Some(Version::Ref("refs/tags/v1.0".into()))
-        );
+        assert_eq!(gh("feature/x").ok(), Some(Version::Name("feature/x".into())));
+        assert_eq!(gh("refs/tags/v1.0").ok(), Some(Version::Ref("refs/tags/v1.0".into())));
         assert_eq!(gh(SHA).ok(), Some(Version::Commit(SHA.into())));
-        assert_eq!(
-            gh(&SHA.to_uppercase()).ok(),
-            Some(Version::Commit(SHA.into()))
-        );
+        assert_eq!(gh(&SHA.to_uppercase()).ok(), Some(Version::Commit(SHA.into())));
         // Short hex stays a name: a branch may be called that.
         assert_eq!(gh("abc1234").ok(), Some(Version::Name("abc1234".into())));
     }
 
     #[test]
     fn pull_requests_on_github() {
-        assert_eq!(
-            gh("pr/25").ok(),
-            Some(Version::Ref("refs/pull/25/head".into()))
-        );
-        assert_eq!(
-            gh("refs/pull/25/head").ok(),
-            Some(Version::Ref("refs/pull/25/head".into()))
-        );
+        assert_eq!(gh("pr/25").ok(), Some(Version::Ref("refs/pull/25/head".into())));
+        assert_eq!(gh("refs/pull/25/head").ok(), Some(Version::Ref("refs/pull/25/head".into())));
         // Not a number: an ordinary branch called pr/foo.
         assert_eq!(gh("pr/foo").ok(), Some(Version::Name("pr/foo".into())));
     }
 
     #[test]
     fn pull_requests_rejected_elsewhere() {
-        for provider in [
-            GitProvider::GitLab,
-            GitProvider::GitLabSelfManaged,
-            GitProvider::Bitbucket,
-            GitProvider::CodeCommit,
-        ] {
+        for provider in
+            [GitProvider::GitLab, GitProvider::GitLabSelfManaged, GitProvider::Bitbucket, GitProvider::CodeCommit]
+        {
             let at_commit = format!("refs/pull/3/head^{{{SHA}}}");
             for v in ["pr/3", "refs/pull/3/head", at_commit.as_str()] {
                 match parse(Some(v), provider) {
@@ -199,17 +161,11 @@ mod tests {
     fn ref_at_commit() {
         assert_eq!(
             gh(&format!("refs/heads/main^{{{SHA}}}")).ok(),
-            Some(Version::RefAtCommit {
-                base: Box::new(Version::Ref("refs/heads/main".into())),
-                sha: SHA.into()
-            })
+            Some(Version::RefAtCommit { base: Box::new(Version::Ref("refs/heads/main".into())), sha: SHA.into() })
         );
         assert_eq!(
             gh(&format!("pr/4^{{{SHA}}}")).ok(),
-            Some(Version::RefAtCommit {
-                base: Box::new(Version::Ref("refs/pull/4/head".into())),
-                sha: SHA.into()
-            })
+            Some(Version::RefAtCommit { base: Box::new(Version::Ref("refs/pull/4/head".into())), sha: SHA.into() })
         );
     }
 
@@ -231,10 +187,7 @@ mod tests {
             "x.lock",
             "dir/.hidden",
         ] {
-            assert!(
-                matches!(gh(v), Err(SourceError::InvalidVersion(_))),
-                "{v} should be invalid"
-            );
+            assert!(matches!(gh(v), Err(SourceError::InvalidVersion(_))), "{v} should be invalid");
         }
     }
 

@@ -8,11 +8,7 @@ use kiln_source::GitProvider;
 /// A global gitconfig mapping `from` onto the local upstream.
 fn insteadof_config(dir: &std::path::Path, up: &Upstream, from: &str) -> String {
     let path = dir.join("gitconfig");
-    std::fs::write(
-        &path,
-        format!("[url \"{}\"]\n\tinsteadOf = {from}\n", up.url()),
-    )
-    .expect("write gitconfig");
+    std::fs::write(&path, format!("[url \"{}\"]\n\tinsteadOf = {from}\n", up.url())).expect("write gitconfig");
     path.to_str().expect("utf-8").to_string()
 }
 
@@ -24,10 +20,7 @@ fn insteadof_maps_a_codecommit_url_onto_a_local_mirror() {
     let config = insteadof_config(tmp.path(), &up, location);
     let mut req = request(location, GitProvider::CodeCommit, Some("feature"));
     req.depth = Some(1);
-    req.git_env = vec![
-        ("GIT_CONFIG_GLOBAL".into(), config),
-        ("GIT_CONFIG_NOSYSTEM".into(), "1".into()),
-    ];
+    req.git_env = vec![("GIT_CONFIG_GLOBAL".into(), config), ("GIT_CONFIG_NOSYSTEM".into(), "1".into())];
     let r = run(req);
     assert_eq!(r.fetched().commit, up.f1);
     assert_eq!(r.content(), "feature");
@@ -43,10 +36,7 @@ fn insteadof_prefix_maps_github_urls() {
     let location = "https://github.com/kiln/demo.git";
     let config = insteadof_config(tmp.path(), &up, location);
     let mut req = request(location, GitProvider::GitHub, Some("pr/7"));
-    req.git_env = vec![
-        ("GIT_CONFIG_GLOBAL".into(), config),
-        ("GIT_CONFIG_NOSYSTEM".into(), "1".into()),
-    ];
+    req.git_env = vec![("GIT_CONFIG_GLOBAL".into(), config), ("GIT_CONFIG_NOSYSTEM".into(), "1".into())];
     let r = run(req);
     assert_eq!(r.fetched().commit, up.p7);
     assert_eq!(r.content(), "pr7");
@@ -63,18 +53,9 @@ fn submodules_are_fetched_recursively_when_asked() {
         let r = run(req);
         assert_eq!(r.fetched().commit, up.with_sub);
         let sub_dir = r.dest().join("libsub");
-        assert_eq!(
-            std::fs::read_to_string(sub_dir.join("sub.txt"))
-                .ok()
-                .as_deref(),
-            Some("sub")
-        );
+        assert_eq!(std::fs::read_to_string(sub_dir.join("sub.txt")).ok().as_deref(), Some("sub"));
         assert_eq!(git(&sub_dir, &["rev-parse", "HEAD"]), sub_head);
-        assert!(
-            r.logs.iter().any(|l| l.contains("submodule update")),
-            "{:?}",
-            r.logs
-        );
+        assert!(r.logs.iter().any(|l| l.contains("submodule update")), "{:?}", r.logs);
     }
 }
 

@@ -29,15 +29,7 @@ fn depth_one_fetch_vs_git_clone() {
         let tmp = tempfile::TempDir::new().expect("tempdir");
         let started = Instant::now();
         let status = Command::new("git")
-            .args([
-                "clone",
-                "-q",
-                "--depth",
-                "1",
-                "--branch",
-                "trunk",
-                &up.url(),
-            ])
+            .args(["clone", "-q", "--depth", "1", "--branch", "trunk", &up.url()])
             .arg(tmp.path().join("src"))
             .envs(isolated_env())
             .status()

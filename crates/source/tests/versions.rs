@@ -20,10 +20,7 @@ fn no_version_is_the_default_branch_head() {
         let run = run_version(&up, version, None);
         assert_checked_out(&run, &up.c3, "three");
         assert_eq!(run.fetched().branch.as_deref(), Some("trunk"));
-        assert_eq!(
-            run.git(&["symbolic-ref", "refs/remotes/origin/HEAD"]),
-            "refs/remotes/origin/trunk"
-        );
+        assert_eq!(run.git(&["symbolic-ref", "refs/remotes/origin/HEAD"]), "refs/remotes/origin/trunk");
     }
 }
 
@@ -33,17 +30,10 @@ fn branch_by_name_and_by_full_ref() {
     for version in ["feature", "refs/heads/feature", "heads/feature"] {
         let run = run_version(&up, Some(version), None);
         assert_checked_out(&run, &up.f1, "feature");
-        assert_eq!(
-            run.fetched().branch.as_deref(),
-            Some("feature"),
-            "{version}"
-        );
+        assert_eq!(run.fetched().branch.as_deref(), Some("feature"), "{version}");
         // Like CodeBuild: a local branch and origin/<b> next to the detached HEAD.
         assert_eq!(run.git(&["rev-parse", "refs/heads/feature"]), up.f1);
-        assert_eq!(
-            run.git(&["rev-parse", "refs/remotes/origin/feature"]),
-            up.f1
-        );
+        assert_eq!(run.git(&["rev-parse", "refs/remotes/origin/feature"]), up.f1);
         assert_eq!(run.git(&["remote", "get-url", "origin"]), up.url());
     }
 }
@@ -67,11 +57,7 @@ fn annotated_tag_resolves_to_its_commit() {
         assert_eq!(run.fetched().branch, None);
         assert_eq!(run.git(&["cat-file", "-t", "refs/tags/v1.0"]), "tag");
         // Fetched straight away, without a failed first attempt.
-        let fetches = run
-            .logs
-            .iter()
-            .filter(|l| l.starts_with("git fetch"))
-            .count();
+        let fetches = run.logs.iter().filter(|l| l.starts_with("git fetch")).count();
         assert_eq!(fetches, 1, "{:?}", run.logs);
     }
 }
@@ -96,11 +82,7 @@ fn full_commit_ids() {
     assert_checked_out(&run, &up.merge, "merged");
     assert!(run.is_shallow());
     assert_eq!(run.fetched().branch, None);
-    let fetches = run
-        .logs
-        .iter()
-        .filter(|l| l.starts_with("git fetch"))
-        .count();
+    let fetches = run.logs.iter().filter(|l| l.starts_with("git fetch")).count();
     assert_eq!(fetches, 1, "{:?}", run.logs);
 
     let upper = up.c2.to_uppercase();
@@ -116,11 +98,7 @@ fn short_commit_id_fetches_everything_and_expands() {
     assert_checked_out(&run, &up.merge, "merged");
     // The whole repository was needed to expand it.
     assert!(!run.is_shallow());
-    assert!(
-        run.logs.iter().any(|l| l.contains("abbreviated")),
-        "{:?}",
-        run.logs
-    );
+    assert!(run.logs.iter().any(|l| l.contains("abbreviated")), "{:?}", run.logs);
 }
 
 #[test]
@@ -223,16 +201,7 @@ fn bare_repository_by_plain_path() {
     let up = Upstream::new();
     let tmp = tempfile::TempDir::new().expect("tempdir");
     let bare = tmp.path().join("up.git");
-    common::git(
-        tmp.path(),
-        &[
-            "clone",
-            "-q",
-            "--bare",
-            up.path.to_str().expect("utf-8"),
-            "up.git",
-        ],
-    );
+    common::git(tmp.path(), &["clone", "-q", "--bare", up.path.to_str().expect("utf-8"), "up.git"]);
     let location = bare.to_str().expect("utf-8");
     let mut req = request(location, GitProvider::CodeCommit, Some("v1.0"));
     req.depth = Some(1);
@@ -241,11 +210,7 @@ fn bare_repository_by_plain_path() {
     assert!(r.is_shallow());
 
     // Non-bare upstream by plain path, default branch.
-    let r = run(request(
-        up.path.to_str().expect("utf-8"),
-        GitProvider::GitLab,
-        None,
-    ));
+    let r = run(request(up.path.to_str().expect("utf-8"), GitProvider::GitLab, None));
     assert_checked_out(&r, &up.c3, "three");
 }
 
@@ -253,27 +218,18 @@ fn bare_repository_by_plain_path() {
 fn servers_refusing_unadvertised_commits_fall_back() {
     let up = Upstream::new();
     // Protocol v0 without uploadpack.allowAnySHA1InWant: only ref tips may be requested.
-    let v0 = [
-        ("GIT_CONFIG_COUNT", "1"),
-        ("GIT_CONFIG_KEY_0", "protocol.version"),
-        ("GIT_CONFIG_VALUE_0", "0"),
-    ];
+    let v0 = [("GIT_CONFIG_COUNT", "1"), ("GIT_CONFIG_KEY_0", "protocol.version"), ("GIT_CONFIG_VALUE_0", "0")];
     let with_v0 = |version: &str, depth: Option<u32>| {
         let mut req = request(&up.url(), GitProvider::GitHub, Some(version));
         req.depth = depth;
-        req.git_env
-            .extend(v0.iter().map(|(k, v)| (k.to_string(), v.to_string())));
+        req.git_env.extend(v0.iter().map(|(k, v)| (k.to_string(), v.to_string())));
         run(req)
     };
 
     // A commit that is no ref's tip: everything is fetched.
     let r = with_v0(&up.merge, Some(1));
     assert_checked_out(&r, &up.merge, "merged");
-    assert!(
-        r.logs.iter().any(|l| l.contains("fetching all branches")),
-        "{:?}",
-        r.logs
-    );
+    assert!(r.logs.iter().any(|l| l.contains("fetching all branches")), "{:?}", r.logs);
 
     // Names and tips still work as usual.
     let r = with_v0("feature", Some(1));
@@ -290,11 +246,5 @@ fn logs_name_the_commands_and_the_resolution() {
     let logs = run.logs.join("\n");
     assert!(logs.contains("git ls-remote --symref origin"), "{logs}");
     assert!(logs.contains("git fetch -q --depth=1 origin"), "{logs}");
-    assert!(
-        logs.contains(&format!(
-            "Resolved feature (refs/heads/feature) to commit {}",
-            up.f1
-        )),
-        "{logs}"
-    );
+    assert!(logs.contains(&format!("Resolved feature (refs/heads/feature) to commit {}", up.f1)), "{logs}");
 }

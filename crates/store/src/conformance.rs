@@ -56,12 +56,7 @@ pub fn run_all(make: &dyn Fn() -> Box<dyn Store>) {
 // ---- helpers shared by the cases ----
 
 fn project(name: &str, created_ms: i64, modified_ms: i64) -> ProjectRecord {
-    ProjectRecord {
-        name: name.to_string(),
-        created_ms,
-        modified_ms,
-        doc: format!(r#"{{"name":"{name}"}}"#),
-    }
+    ProjectRecord { name: name.to_string(), created_ms, modified_ms, doc: format!(r#"{{"name":"{name}"}}"#) }
 }
 
 /// A build to insert; `number` is deliberately wrong, since the store must assign it.
@@ -88,16 +83,11 @@ fn insert(store: &dyn Store, id: &str, project: &str, submitted_ms: i64) -> Buil
 }
 
 fn create(store: &dyn Store, name: &str) {
-    store
-        .create_project(&project(name, 1, 1))
-        .unwrap_or_else(|e| panic!("create_project {name}: {e}"));
+    store.create_project(&project(name, 1, 1)).unwrap_or_else(|e| panic!("create_project {name}: {e}"));
 }
 
 /// Follows `next` tokens to the end, checking that every page but the last is full.
-fn all_pages<T: std::fmt::Debug>(
-    limit: usize,
-    fetch: impl Fn(Option<&str>, usize) -> Result<Page<T>>,
-) -> Vec<T> {
+fn all_pages<T: std::fmt::Debug>(limit: usize, fetch: impl Fn(Option<&str>, usize) -> Result<Page<T>>) -> Vec<T> {
     let mut items = Vec::new();
     let mut token: Option<String> = None;
     for _ in 0..10_000 {

@@ -165,13 +165,8 @@ pub trait Store: Send + Sync + 'static {
     fn get_project(&self, name: &str) -> Result<Option<ProjectRecord>>;
     /// The projects that exist among `names`, in the order asked (duplicates once).
     fn get_projects(&self, names: &[String]) -> Result<Vec<ProjectRecord>>;
-    fn list_projects(
-        &self,
-        sort: ProjectSort,
-        order: Order,
-        token: Option<&str>,
-        limit: usize,
-    ) -> Result<Page<String>>;
+    fn list_projects(&self, sort: ProjectSort, order: Order, token: Option<&str>, limit: usize)
+    -> Result<Page<String>>;
 
     // ---- builds ----
     /// Stores a new build, assigning the next build number of its project (the `number` field of
@@ -195,11 +190,7 @@ pub trait Store: Send + Sync + 'static {
     fn get_builds(&self, ids: &[String]) -> Result<Vec<BuildRecord>>;
     /// Reads, changes and writes one build atomically. `change` gets the current record and may
     /// modify `state`, `stop_requested` and `doc`. Returns the new record, or `None` when absent.
-    fn update_build(
-        &self,
-        id: &str,
-        change: &mut dyn FnMut(&mut BuildRecord),
-    ) -> Result<Option<BuildRecord>>;
+    fn update_build(&self, id: &str, change: &mut dyn FnMut(&mut BuildRecord)) -> Result<Option<BuildRecord>>;
     /// Deletes builds and their log streams; returns the ids that were deleted.
     fn delete_builds(&self, ids: &[String]) -> Result<Vec<String>>;
     /// All build ids, ordered by submission time (ties by id).

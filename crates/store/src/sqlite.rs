@@ -22,8 +22,8 @@ use std::time::Duration;
 use rusqlite::{Connection, Transaction, TransactionBehavior};
 
 use crate::{
-    BuildRecord, BuildState, IdempotencyRecord, LogEvent, LogQuery, Order, Page, ProjectRecord,
-    ProjectSort, Result, Store, StoreError,
+    BuildRecord, BuildState, IdempotencyRecord, LogEvent, LogQuery, Order, Page, ProjectRecord, ProjectSort, Result,
+    Store, StoreError,
 };
 
 /// How long a write waits for another process's write transaction before failing.
@@ -70,13 +70,9 @@ impl SqliteStore {
         }
         let mut writer = Connection::open(path).db()?;
         configure(&writer)?;
-        let mode: String = writer
-            .query_row("PRAGMA journal_mode = WAL", [], |row| row.get(0))
-            .db()?;
+        let mode: String = writer.query_row("PRAGMA journal_mode = WAL", [], |row| row.get(0)).db()?;
         if !mode.eq_ignore_ascii_case("wal") {
-            return Err(StoreError::Backend(format!(
-                "cannot use WAL mode (got {mode})"
-            )));
+            return Err(StoreError::Backend(format!("cannot use WAL mode (got {mode})")));
         }
         schema::migrate(&mut writer)?;
         // SQLite fsyncs the directory when it creates a journal, not when it creates the
@@ -91,11 +87,7 @@ impl SqliteStore {
             reader.pragma_update(None, "query_only", true).db()?;
             readers.push(Mutex::new(reader));
         }
-        Ok(SqliteStore {
-            writer: Mutex::new(writer),
-            readers,
-            next_reader: AtomicUsize::new(0),
-        })
+        Ok(SqliteStore { writer: Mutex::new(writer), readers, next_reader: AtomicUsize::new(0) })
     }
 
     /// A private, empty database that lives as long as the store. For tests.
@@ -103,19 +95,13 @@ impl SqliteStore {
         let mut conn = Connection::open_in_memory().db()?;
         configure(&conn)?;
         schema::migrate(&mut conn)?;
-        Ok(SqliteStore {
-            writer: Mutex::new(conn),
-            readers: Vec::new(),
-            next_reader: AtomicUsize::new(0),
-        })
+        Ok(SqliteStore { writer: Mutex::new(conn), readers: Vec::new(), next_reader: AtomicUsize::new(0) })
     }
 
     /// Runs `f` in one immediate write transaction; commits when it returns `Ok`.
     fn write<T>(&self, f: impl FnOnce(&Transaction<'_>) -> Result<T>) -> Result<T> {
         let mut conn = lock(&self.writer);
-        let tx = conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)
-            .db()?;
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate).db()?;
         let out = f(&tx)?;
         tx.commit().db()?;
         Ok(out)
@@ -124,9 +110,7 @@ impl SqliteStore {
     /// Runs `f` in one read transaction, so multi-statement reads see one snapshot.
     fn read<T>(&self, f: impl FnOnce(&Transaction<'_>) -> Result<T>) -> Result<T> {
         let mut conn = self.reader();
-        let tx = conn
-            .transaction_with_behavior(TransactionBehavior::Deferred)
-            .db()?;
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Deferred).db()?;
         let out = f(&tx)?;
         // Only ends the snapshot: nothing was written.
         tx.commit().db()?;
@@ -235,11 +219,7 @@ impl Store for SqliteStore {
         self.read(|tx| builds::get_many(tx, ids))
     }
 
-    fn update_build(
-        &self,
-        id: &str,
-        change: &mut dyn FnMut(&mut BuildRecord),
-    ) -> Result<Option<BuildRecord>> {
+    fn update_build(&self, id: &str, change: &mut dyn FnMut(&mut BuildRecord)) -> Result<Option<BuildRecord>> {
         self.write(|tx| builds::update(tx, id, change))
     }
 
@@ -303,10 +283,7 @@ fn page<T>(
         Some((_, cursor)) if more => Some(crate::token::encode(listing, order, cursor)),
         _ => None,
     };
-    Page {
-        items: rows.into_iter().map(|(item, _)| item).collect(),
-        next,
-    }
+    Page { items: rows.into_iter().map(|(item, _)| item).collect(), next }
 }
 
 /// `ASC`/`DESC` and the keyset comparison that continues after a key in that order.

@@ -43,13 +43,7 @@ fn order_tag(order: Order) -> &'static str {
 }
 
 pub(crate) fn encode(listing: Listing, order: Order, cursor: &Cursor) -> String {
-    let plain = format!(
-        "{}|{}|{}|{}",
-        listing.tag(),
-        order_tag(order),
-        cursor.num,
-        cursor.text
-    );
+    let plain = format!("{}|{}|{}|{}", listing.tag(), order_tag(order), cursor.num, cursor.text);
     hex::encode(plain)
 }
 
@@ -58,9 +52,7 @@ pub(crate) fn decode(token: &str, listing: Listing, order: Order) -> Result<Curs
     let bytes = hex::decode(token).map_err(|_| invalid("not a token"))?;
     let plain = String::from_utf8(bytes).map_err(|_| invalid("not a token"))?;
     let mut parts = plain.splitn(4, '|');
-    let (Some(tag), Some(ord), Some(num), Some(text)) =
-        (parts.next(), parts.next(), parts.next(), parts.next())
-    else {
+    let (Some(tag), Some(ord), Some(num), Some(text)) = (parts.next(), parts.next(), parts.next(), parts.next()) else {
         return Err(invalid("not a token"));
     };
     if tag != listing.tag() {
@@ -70,10 +62,7 @@ pub(crate) fn decode(token: &str, listing: Listing, order: Order) -> Result<Curs
         return Err(invalid("issued for the other sort order"));
     }
     let num = num.parse().map_err(|_| invalid("not a token"))?;
-    Ok(Cursor {
-        num,
-        text: text.to_string(),
-    })
+    Ok(Cursor { num, text: text.to_string() })
 }
 
 #[cfg(test)]
@@ -82,10 +71,7 @@ mod tests {
 
     #[test]
     fn round_trips_any_text() {
-        let cursor = Cursor {
-            num: -42,
-            text: "a|b:c\n".to_string(),
-        };
+        let cursor = Cursor { num: -42, text: "a|b:c\n".to_string() };
         let token = encode(Listing::Builds, Order::Descending, &cursor);
         let back = decode(&token, Listing::Builds, Order::Descending);
         assert_eq!(back.ok(), Some(cursor));
@@ -93,10 +79,7 @@ mod tests {
 
     #[test]
     fn rejects_other_listing_order_and_garbage() {
-        let cursor = Cursor {
-            num: 1,
-            text: "x".to_string(),
-        };
+        let cursor = Cursor { num: 1, text: "x".to_string() };
         let token = encode(Listing::Builds, Order::Ascending, &cursor);
         for (tok, listing, order) in [
             (token.as_str(), Listing::BuildsOfProject, Order::Ascending),
@@ -106,10 +89,7 @@ mod tests {
             (&hex::encode("b|a|notanumber|x"), Listing::Builds, Order::Ascending),
             (&hex::encode([0xff, 0xfe]), Listing::Builds, Order::Ascending),
         ] {
-            assert!(
-                matches!(decode(tok, listing, order), Err(StoreError::InvalidToken(_))),
-                "{tok} accepted"
-            );
+            assert!(matches!(decode(tok, listing, order), Err(StoreError::InvalidToken(_))), "{tok} accepted");
         }
     }
 }

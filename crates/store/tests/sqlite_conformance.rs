@@ -63,7 +63,5 @@ fn every_case_is_listed() {
 
 #[test]
 fn run_all_runs_against_fresh_stores() {
-    conformance::run_all(&|| -> Box<dyn Store> {
-        Box::new(SqliteStore::open_in_memory().expect("open in memory"))
-    });
+    conformance::run_all(&|| -> Box<dyn Store> { Box::new(SqliteStore::open_in_memory().expect("open in memory")) });
 }

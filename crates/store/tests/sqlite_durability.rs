@@ -11,17 +11,12 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 
 use kiln_store::{
-    BuildRecord, BuildState, IdempotencyRecord, LogEvent, LogQuery, Order, ProjectRecord,
-    ProjectSort, SqliteStore, Store,
+    BuildRecord, BuildState, IdempotencyRecord, LogEvent, LogQuery, Order, ProjectRecord, ProjectSort, SqliteStore,
+    Store,
 };
 
 fn project(name: &str) -> ProjectRecord {
-    ProjectRecord {
-        name: name.to_string(),
-        created_ms: 1,
-        modified_ms: 1,
-        doc: format!(r#"{{"name":"{name}"}}"#),
-    }
+    ProjectRecord { name: name.to_string(), created_ms: 1, modified_ms: 1, doc: format!(r#"{{"name":"{name}"}}"#) }
 }
 
 fn build(id: &str, project: &str, submitted_ms: i64) -> BuildRecord {
@@ -41,22 +36,11 @@ fn number_doc(n: i64) -> String {
 }
 
 fn line(seq: i64) -> LogEvent {
-    LogEvent {
-        seq: 0,
-        timestamp_ms: 1000 + seq,
-        ingestion_ms: 2000 + seq,
-        message: format!("line {seq}"),
-    }
+    LogEvent { seq: 0, timestamp_ms: 1000 + seq, ingestion_ms: 2000 + seq, message: format!("line {seq}") }
 }
 
 fn whole_log(store: &dyn Store, id: &str) -> Vec<LogEvent> {
-    let q = LogQuery {
-        from: None,
-        forward: true,
-        limit: usize::MAX,
-        start_ms: None,
-        end_ms: None,
-    };
+    let q = LogQuery { from: None, forward: true, limit: usize::MAX, start_ms: None, end_ms: None };
     store.read_log(id, &q).expect("read log")
 }
 
@@ -70,25 +54,13 @@ struct Snapshot {
 }
 
 fn snapshot(store: &dyn Store) -> Snapshot {
-    let names = store
-        .list_projects(ProjectSort::Name, Order::Ascending, None, 1000)
-        .expect("list projects")
-        .items;
-    let ids = store
-        .list_builds(Order::Ascending, None, 1000)
-        .expect("list builds")
-        .items;
+    let names = store.list_projects(ProjectSort::Name, Order::Ascending, None, 1000).expect("list projects").items;
+    let ids = store.list_builds(Order::Ascending, None, 1000).expect("list builds").items;
     Snapshot {
         projects: store.get_projects(&names).expect("get projects"),
         builds: store.get_builds(&ids).expect("get builds"),
-        logs: ids
-            .iter()
-            .map(|id| (id.clone(), whole_log(store, id)))
-            .collect(),
-        tokens: ["tok-1", "tok-2"]
-            .iter()
-            .map(|t| store.find_idempotency(t, 0).expect("find token"))
-            .collect(),
+        logs: ids.iter().map(|id| (id.clone(), whole_log(store, id))).collect(),
+        tokens: ["tok-1", "tok-2"].iter().map(|t| store.find_idempotency(t, 0).expect("find token")).collect(),
     }
 }
 
@@ -101,11 +73,7 @@ fn reopened_file_store_has_everything() {
         store.create_project(&project("p")).expect("create p");
         store.create_project(&project("q")).expect("create q");
         store
-            .update_project(&ProjectRecord {
-                modified_ms: 9,
-                doc: "v2".to_string(),
-                ..project("q")
-            })
+            .update_project(&ProjectRecord { modified_ms: 9, doc: "v2".to_string(), ..project("q") })
             .expect("update q");
         for (i, id) in ["p:1", "p:2", "q:1", "p:3"].into_iter().enumerate() {
             let at = i64::try_from(i).expect("small");
@@ -115,9 +83,7 @@ fn reopened_file_store_has_everything() {
                 build_id: id.to_string(),
                 created_ms: at,
             };
-            store
-                .insert_build(&build(id, &id[..1], at), &number_doc, Some(&token))
-                .expect("insert");
+            store.insert_build(&build(id, &id[..1], at), &number_doc, Some(&token)).expect("insert");
         }
         store
             .update_build("p:2", &mut |b| {
@@ -130,9 +96,7 @@ fn reopened_file_store_has_everything() {
         let events: Vec<LogEvent> = (0..50).map(line).collect();
         store.append_log("p:2", &events[..20]).expect("append");
         store.append_log("p:2", &events[20..]).expect("append");
-        let page = store
-            .list_builds_for_project("p", Order::Descending, None, 1)
-            .expect("first page");
+        let page = store.list_builds_for_project("p", Order::Descending, None, 1).expect("first page");
         (snapshot(&store), page.next.expect("a token"))
     };
     assert_eq!(before.logs["p:2"].len(), 50);
@@ -140,14 +104,10 @@ fn reopened_file_store_has_everything() {
     let store = SqliteStore::open(&path).expect("reopen");
     assert_eq!(snapshot(&store), before);
     // Tokens hold their key, not server state: one issued before the restart still pages.
-    let page = store
-        .list_builds_for_project("p", Order::Descending, Some(&token), 10)
-        .expect("page after restart");
+    let page = store.list_builds_for_project("p", Order::Descending, Some(&token), 10).expect("page after restart");
     assert_eq!(page.items, ["p:2", "p:1"]);
     // Numbering continues where it stopped.
-    let next = store
-        .insert_build(&build("p:4", "p", 10), &number_doc, None)
-        .expect("insert after reopen");
+    let next = store.insert_build(&build("p:4", "p", 10), &number_doc, None).expect("insert after reopen");
     assert_eq!(next.number, 4);
     assert_eq!(store.append_log("p:2", &[line(50)]).expect("append"), 50);
 }
@@ -177,10 +137,7 @@ fn two_handles_on_one_file_share_numbering_and_data() {
                 })
             })
             .collect();
-        workers
-            .into_iter()
-            .flat_map(|w| w.join().expect("worker"))
-            .collect()
+        workers.into_iter().flat_map(|w| w.join().expect("worker")).collect()
     });
     numbers.sort_unstable();
     assert_eq!(numbers, (1..=handles * each).collect::<Vec<_>>());
@@ -206,9 +163,7 @@ fn crash_child_writes_until_killed() {
     };
     let store = SqliteStore::open(&Path::new(&dir).join("kiln.db")).expect("child open");
     store.create_project(&project("p")).expect("child create");
-    store
-        .insert_build(&build("p:counter", "p", 0), &|_| "0".to_string(), None)
-        .expect("counter build");
+    store.insert_build(&build("p:counter", "p", 0), &|_| "0".to_string(), None).expect("counter build");
     let mut out = std::io::stdout().lock();
     let mut ack = |text: String| {
         writeln!(out, "ack {text}").expect("ack");
@@ -224,9 +179,7 @@ fn crash_child_writes_until_killed() {
             build_id: id.clone(),
             created_ms: i,
         };
-        let stored = store
-            .insert_build(&build(&id, "p", i + 1), &number_doc, Some(&token))
-            .expect("child insert");
+        let stored = store.insert_build(&build(&id, "p", i + 1), &number_doc, Some(&token)).expect("child insert");
         ack(format!("build {id} {}", stored.number));
 
         let first = store.log_len("p:counter").expect("child log len");
@@ -289,9 +242,8 @@ fn acknowledged_writes_survive_kill_9() {
         match parts.as_slice() {
             ["ready"] => {}
             ["build", id, number] => {
-                let stored = store.get_build(id).expect("get").unwrap_or_else(|| {
-                    panic!("acknowledged build {id} is gone")
-                });
+                let stored =
+                    store.get_build(id).expect("get").unwrap_or_else(|| panic!("acknowledged build {id} is gone"));
                 assert_eq!(stored.number.to_string(), *number);
                 assert_eq!(stored.doc, number_doc(stored.number));
                 let token = store.find_idempotency(&format!("tok-{}", &id[2..]), 0);
@@ -307,15 +259,8 @@ fn acknowledged_writes_survive_kill_9() {
     eprintln!("{} acks read; acknowledged {builds} builds, {log_len} log lines", acks.len());
 
     // Whatever committed after the last ack is whole: numbers, seqs and the counter have no gaps.
-    let listed = store
-        .list_builds_for_project("p", Order::Ascending, None, usize::MAX)
-        .expect("list");
-    let numbers: Vec<i64> = store
-        .get_builds(&listed.items)
-        .expect("get builds")
-        .iter()
-        .map(|b| b.number)
-        .collect();
+    let listed = store.list_builds_for_project("p", Order::Ascending, None, usize::MAX).expect("list");
+    let numbers: Vec<i64> = store.get_builds(&listed.items).expect("get builds").iter().map(|b| b.number).collect();
     assert_eq!(numbers, (1..=numbers.len() as i64).collect::<Vec<_>>());
     assert!(numbers.len() > builds, "builds lost: {} of {builds}+1", numbers.len());
 
@@ -324,18 +269,10 @@ fn acknowledged_writes_survive_kill_9() {
     for (i, event) in events.iter().enumerate() {
         assert_eq!(*event, LogEvent { seq: i as i64, ..line(i as i64) });
     }
-    let counter: i64 = store
-        .get_build("p:counter")
-        .expect("get")
-        .expect("counter")
-        .doc
-        .parse()
-        .expect("counter doc");
+    let counter: i64 = store.get_build("p:counter").expect("get").expect("counter").doc.parse().expect("counter doc");
     assert!(counter >= count, "counter went back from {count} to {counter}");
 
     // And the store carries on.
-    let next = store
-        .insert_build(&build("p:after", "p", 0), &number_doc, None)
-        .expect("insert after crash");
+    let next = store.insert_build(&build("p:after", "p", 0), &number_doc, None).expect("insert after crash");
     assert_eq!(next.number, numbers.len() as i64 + 1);
 }

@@ -121,6 +121,7 @@ pub(crate) fn run_with_output(mut cmd: Command, sink: &OutputSink) -> io::Result
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)] // a panic is a test failure
 mod tests {
     use super::*;
 

@@ -45,7 +45,12 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         "auto" => kiln_agent::sandbox::bwrap_available(),
         other => anyhow::bail!("--sandbox must be auto, bwrap or none, not {other:?}"),
     };
-    let api_config = kiln_api::Config { region: args.region.clone(), account_id: args.account_id.clone(), concurrency };
+    let api_config = kiln_api::Config {
+        region: args.region.clone(),
+        account_id: args.account_id.clone(),
+        concurrency,
+        max_queued: args.max_queued_builds.unwrap_or(concurrency.saturating_mul(5)),
+    };
     let exec = ExecutorConfig {
         data_dir: data_dir.clone(),
         concurrency,

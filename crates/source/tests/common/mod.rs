@@ -9,10 +9,7 @@ use tempfile::TempDir;
 
 /// Env that keeps git away from the developer's own configuration.
 pub fn isolated_env() -> Vec<(String, String)> {
-    vec![
-        ("GIT_CONFIG_GLOBAL".into(), "/dev/null".into()),
-        ("GIT_CONFIG_NOSYSTEM".into(), "1".into()),
-    ]
+    vec![("GIT_CONFIG_GLOBAL".into(), "/dev/null".into()), ("GIT_CONFIG_NOSYSTEM".into(), "1".into())]
 }
 
 /// Runs git in `dir` with an isolated config and fixed identity; panics on failure.
@@ -27,12 +24,7 @@ pub fn git(dir: &Path, args: &[&str]) -> String {
         .env("GIT_COMMITTER_EMAIL", "kiln@example.com")
         .output()
         .expect("run git");
-    assert!(
-        out.status.success(),
-        "git {args:?} in {}: {}",
-        dir.display(),
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert!(out.status.success(), "git {args:?} in {}: {}", dir.display(), String::from_utf8_lossy(&out.stderr));
     String::from_utf8_lossy(&out.stdout).trim().to_string()
 }
 
@@ -97,33 +89,11 @@ impl Upstream {
         git(up, &["update-ref", "refs/pull/7/head", &p7]);
         git(up, &["checkout", "-q", "-b", "with-sub", &c3]);
         let sub_url = sub_path.to_str().expect("utf-8 path");
-        git(
-            up,
-            &[
-                "-c",
-                "protocol.file.allow=always",
-                "submodule",
-                "add",
-                "-q",
-                sub_url,
-                "libsub",
-            ],
-        );
+        git(up, &["-c", "protocol.file.allow=always", "submodule", "add", "-q", sub_url, "libsub"]);
         git(up, &["commit", "-q", "-m", "add submodule"]);
         let with_sub = git(up, &["rev-parse", "HEAD"]);
         git(up, &["checkout", "-q", "trunk"]);
-        Upstream {
-            _tmp: tmp,
-            path,
-            sub_path,
-            c1,
-            c2,
-            f1,
-            merge,
-            c3,
-            p7,
-            with_sub,
-        }
+        Upstream { _tmp: tmp, path, sub_path, c1, c2, f1, merge, c3, p7, with_sub }
     }
 
     pub fn url(&self) -> String {

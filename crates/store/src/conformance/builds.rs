@@ -15,11 +15,7 @@ pub fn build_numbers_count_per_project(store: &dyn Store) {
         assert_eq!(stored.state, BuildState::Queued);
         assert_eq!(stored.submitted_ms, 100);
         assert!(!stored.stop_requested);
-        assert_eq!(
-            store.get_build(id).expect("get"),
-            Some(stored.clone()),
-            "insert_build must return what it stored"
-        );
+        assert_eq!(store.get_build(id).expect("get"), Some(stored.clone()), "insert_build must return what it stored");
         numbers.push(stored.number);
     }
     assert_eq!(numbers, [1, 2, 1, 3, 2]);
@@ -30,9 +26,7 @@ pub fn build_numbers_never_reused(store: &dyn Store) {
     for id in ["p:1", "p:2", "p:3"] {
         insert(store, id, "p", 1);
     }
-    let deleted = store
-        .delete_builds(&strings(&["p:2", "p:3"]))
-        .expect("delete");
+    let deleted = store.delete_builds(&strings(&["p:2", "p:3"])).expect("delete");
     assert_eq!(deleted, strings(&["p:2", "p:3"]));
     assert_eq!(insert(store, "p:4", "p", 2).number, 4);
 
@@ -49,16 +43,11 @@ pub fn build_numbers_unique_under_concurrency(store: &dyn Store) {
         let handles: Vec<_> = (0..threads)
             .map(|t| {
                 scope.spawn(move || {
-                    (0..each)
-                        .map(|i| insert(store, &format!("p:{t}-{i}"), "p", i).number)
-                        .collect::<Vec<_>>()
+                    (0..each).map(|i| insert(store, &format!("p:{t}-{i}"), "p", i).number).collect::<Vec<_>>()
                 })
             })
             .collect();
-        handles
-            .into_iter()
-            .flat_map(|h| h.join().expect("inserting thread"))
-            .collect()
+        handles.into_iter().flat_map(|h| h.join().expect("inserting thread")).collect()
     });
     numbers.sort_unstable();
     let expected: Vec<i64> = (1..=threads * each).collect();
@@ -72,34 +61,19 @@ pub fn build_insert_failures_store_nothing(store: &dyn Store) {
         build_id: build.to_string(),
         created_ms: 10,
     };
-    let orphan = store.insert_build(
-        &new_build("ghost:1", "ghost", 1),
-        &number_doc,
-        Some(&token("t-ghost", "ghost:1")),
-    );
+    let orphan = store.insert_build(&new_build("ghost:1", "ghost", 1), &number_doc, Some(&token("t-ghost", "ghost:1")));
     assert!(matches!(orphan, Err(StoreError::NotFound(_))), "{orphan:?}");
     assert_eq!(store.get_build("ghost:1").expect("get"), None);
     assert_eq!(store.find_idempotency("t-ghost", 0).expect("find"), None);
 
     create(store, "p");
     assert_eq!(insert(store, "p:a", "p", 1).number, 1);
-    let duplicate = store.insert_build(
-        &new_build("p:a", "p", 2),
-        &number_doc,
-        Some(&token("t-dup", "p:a")),
-    );
-    assert!(
-        matches!(duplicate, Err(StoreError::AlreadyExists(_))),
-        "{duplicate:?}"
-    );
+    let duplicate = store.insert_build(&new_build("p:a", "p", 2), &number_doc, Some(&token("t-dup", "p:a")));
+    assert!(matches!(duplicate, Err(StoreError::AlreadyExists(_))), "{duplicate:?}");
     assert_eq!(store.find_idempotency("t-dup", 0).expect("find"), None);
     let first = store.get_build("p:a").expect("get").expect("present");
     assert_eq!((first.number, first.submitted_ms), (1, 1), "the duplicate overwrote");
-    assert_eq!(
-        insert(store, "p:b", "p", 3).number,
-        2,
-        "a failed insert used up a number"
-    );
+    assert_eq!(insert(store, "p:b", "p", 3).number, 2, "a failed insert used up a number");
 }
 
 pub fn get_builds_order_missing_duplicates(store: &dyn Store) {
@@ -107,9 +81,7 @@ pub fn get_builds_order_missing_duplicates(store: &dyn Store) {
     for id in ["p:a", "p:b", "p:c"] {
         insert(store, id, "p", 1);
     }
-    let got = store
-        .get_builds(&strings(&["p:c", "p:x", "p:a", "p:c", "p:b"]))
-        .expect("get builds");
+    let got = store.get_builds(&strings(&["p:c", "p:x", "p:a", "p:c", "p:b"])).expect("get builds");
     assert_eq!(ids(&got), ["p:c", "p:a", "p:b"]);
     assert_eq!(Some(&got[1]), store.get_build("p:a").expect("get").as_ref());
     assert!(store.get_builds(&[]).expect("get none").is_empty());
@@ -143,18 +115,14 @@ pub fn update_build_changes_only_mutable_fields(store: &dyn Store) {
     assert_eq!(store.get_build("p:other").expect("get"), None);
 
     let mut called = false;
-    let missing = store
-        .update_build("p:missing", &mut |_| called = true)
-        .expect("update missing");
+    let missing = store.update_build("p:missing", &mut |_| called = true).expect("update missing");
     assert_eq!(missing, None);
     assert!(!called, "the change ran for a missing build");
 }
 
 pub fn update_build_is_atomic(store: &dyn Store) {
     create(store, "p");
-    store
-        .insert_build(&new_build("p:1", "p", 1), &|_| "0".to_string(), None)
-        .expect("insert");
+    store.insert_build(&new_build("p:1", "p", 1), &|_| "0".to_string(), None).expect("insert");
     let (threads, each) = (4, 25);
     std::thread::scope(|scope| {
         for _ in 0..threads {
@@ -179,17 +147,10 @@ pub fn delete_builds_reports_deleted_and_drops_logs(store: &dyn Store) {
     create(store, "p");
     insert(store, "p:a", "p", 1);
     insert(store, "p:b", "p", 2);
-    let line = LogEvent {
-        seq: 0,
-        timestamp_ms: 1,
-        ingestion_ms: 1,
-        message: "x".to_string(),
-    };
+    let line = LogEvent { seq: 0, timestamp_ms: 1, ingestion_ms: 1, message: "x".to_string() };
     store.append_log("p:a", &[line.clone(), line]).expect("append");
 
-    let deleted = store
-        .delete_builds(&strings(&["p:a", "p:missing", "p:a"]))
-        .expect("delete");
+    let deleted = store.delete_builds(&strings(&["p:a", "p:missing", "p:a"])).expect("delete");
     assert_eq!(deleted, strings(&["p:a"]));
     assert_eq!(store.get_build("p:a").expect("get"), None);
     assert!(store.get_build("p:b").expect("get").is_some());
@@ -197,9 +158,7 @@ pub fn delete_builds_reports_deleted_and_drops_logs(store: &dyn Store) {
 
     let listed = store.list_builds(Order::Ascending, None, 10).expect("list");
     assert_eq!(listed.items, strings(&["p:b"]));
-    let listed = store
-        .list_builds_for_project("p", Order::Ascending, None, 10)
-        .expect("list for project");
+    let listed = store.list_builds_for_project("p", Order::Ascending, None, 10).expect("list for project");
     assert_eq!(listed.items, strings(&["p:b"]));
     assert!(store.delete_builds(&[]).expect("delete none").is_empty());
 }
@@ -248,19 +207,13 @@ pub fn list_builds_for_project_pages_by_number(store: &dyn Store) {
     let p_desc: Vec<String> = p_ids.iter().rev().cloned().collect();
     for (order, want) in [(Order::Ascending, &p_ids), (Order::Descending, &p_desc)] {
         for limit in [1, 3, 7, 10] {
-            let got = all_pages(limit, |token, limit| {
-                store.list_builds_for_project("p", order, token, limit)
-            });
+            let got = all_pages(limit, |token, limit| store.list_builds_for_project("p", order, token, limit));
             assert_eq!(&got, want, "{order:?} limit {limit}");
         }
     }
-    let q = all_pages(2, |token, limit| {
-        store.list_builds_for_project("q", Order::Ascending, token, limit)
-    });
+    let q = all_pages(2, |token, limit| store.list_builds_for_project("q", Order::Ascending, token, limit));
     assert_eq!(q, strings(&["q:0", "q:2", "q:4", "q:6"]));
-    let none = store
-        .list_builds_for_project("nobody", Order::Descending, None, 10)
-        .expect("list unknown");
+    let none = store.list_builds_for_project("nobody", Order::Descending, None, 10).expect("list unknown");
     assert!(none.items.is_empty() && none.next.is_none());
 }
 
@@ -270,10 +223,7 @@ pub fn builds_in_state_oldest_first(store: &dyn Store) {
         insert(store, id, "p", at);
     }
     let set = |id: &str, state: BuildState| {
-        store
-            .update_build(id, &mut |b| b.state = state)
-            .expect("update")
-            .expect("present");
+        store.update_build(id, &mut |b| b.state = state).expect("update").expect("present");
     };
     set("p:run", BuildState::Running);
     set("p:done", BuildState::Done);
@@ -296,10 +246,7 @@ pub fn active_builds_counted_per_project(store: &dyn Store) {
         insert(store, id, project, 1);
     }
     let set = |id: &str, state: BuildState| {
-        store
-            .update_build(id, &mut |b| b.state = state)
-            .expect("update")
-            .expect("present");
+        store.update_build(id, &mut |b| b.state = state).expect("update").expect("present");
     };
     set("p:2", BuildState::Running);
     set("p:3", BuildState::Done);
@@ -319,9 +266,7 @@ pub fn idempotency_window_and_purge(store: &dyn Store) {
         created_ms: at,
     };
     let first = record("t", "h1", "p:1", 1000);
-    store
-        .insert_build(&new_build("p:1", "p", 1000), &number_doc, Some(&first))
-        .expect("insert");
+    store.insert_build(&new_build("p:1", "p", 1000), &number_doc, Some(&first)).expect("insert");
     assert_eq!(store.find_idempotency("t", 1000).expect("find"), Some(first.clone()));
     assert_eq!(store.find_idempotency("t", 999).expect("find"), Some(first));
     assert_eq!(store.find_idempotency("t", 1001).expect("find"), None, "expired");
@@ -330,15 +275,11 @@ pub fn idempotency_window_and_purge(store: &dyn Store) {
 
     // Reused after it expired: the new record replaces the old.
     let second = record("t", "h2", "p:2", 5000);
-    store
-        .insert_build(&new_build("p:2", "p", 5000), &number_doc, Some(&second))
-        .expect("insert with a reused token");
+    store.insert_build(&new_build("p:2", "p", 5000), &number_doc, Some(&second)).expect("insert with a reused token");
     assert_eq!(store.find_idempotency("t", 0).expect("find"), Some(second));
 
     let third = record("u", "h3", "p:3", 7000);
-    store
-        .insert_build(&new_build("p:3", "p", 7000), &number_doc, Some(&third))
-        .expect("insert");
+    store.insert_build(&new_build("p:3", "p", 7000), &number_doc, Some(&third)).expect("insert");
     assert_eq!(store.purge_idempotency(6000).expect("purge"), 1);
     assert_eq!(store.find_idempotency("t", 0).expect("find"), None);
     assert_eq!(store.find_idempotency("u", 0).expect("find"), Some(third));
@@ -351,50 +292,31 @@ pub fn invalid_tokens_are_rejected(store: &dyn Store) {
         insert(store, id, &id[..1], 1);
     }
     let invalid = |what: &str, result: crate::Result<crate::Page<String>>| {
-        assert!(
-            matches!(result, Err(StoreError::InvalidToken(_))),
-            "{what}: {result:?}"
-        );
+        assert!(matches!(result, Err(StoreError::InvalidToken(_))), "{what}: {result:?}");
     };
     for garbage in ["", "not a token", "zz", "00ff"] {
         for sort in [ProjectSort::Name, ProjectSort::Created, ProjectSort::Modified] {
-            invalid(
-                "projects",
-                store.list_projects(sort, Order::Ascending, Some(garbage), 1),
-            );
+            invalid("projects", store.list_projects(sort, Order::Ascending, Some(garbage), 1));
         }
         invalid("builds", store.list_builds(Order::Descending, Some(garbage), 1));
-        invalid(
-            "project builds",
-            store.list_builds_for_project("p", Order::Descending, Some(garbage), 1),
-        );
+        invalid("project builds", store.list_builds_for_project("p", Order::Descending, Some(garbage), 1));
     }
 
-    let next = |page: crate::Result<crate::Page<String>>| {
-        page.expect("first page").next.expect("a second page")
-    };
+    let next = |page: crate::Result<crate::Page<String>>| page.expect("first page").next.expect("a second page");
     let builds_token = next(store.list_builds(Order::Ascending, None, 1));
     invalid(
         "a list_builds token for one project",
         store.list_builds_for_project("p", Order::Ascending, Some(&builds_token), 1),
     );
     let p_token = next(store.list_builds_for_project("p", Order::Ascending, None, 1));
-    invalid(
-        "p's token for q",
-        store.list_builds_for_project("q", Order::Ascending, Some(&p_token), 1),
-    );
-    invalid(
-        "p's token for the other order",
-        store.list_builds_for_project("p", Order::Descending, Some(&p_token), 1),
-    );
+    invalid("p's token for q", store.list_builds_for_project("q", Order::Ascending, Some(&p_token), 1));
+    invalid("p's token for the other order", store.list_builds_for_project("p", Order::Descending, Some(&p_token), 1));
     let by_name = next(store.list_projects(ProjectSort::Name, Order::Ascending, None, 1));
     invalid(
         "a by-name token for by-created",
         store.list_projects(ProjectSort::Created, Order::Ascending, Some(&by_name), 1),
     );
     // The genuine tokens do work where they came from.
-    let page = store
-        .list_builds_for_project("p", Order::Ascending, Some(&p_token), 1)
-        .expect("second page");
+    let page = store.list_builds_for_project("p", Order::Ascending, Some(&p_token), 1).expect("second page");
     assert_eq!(page.items, strings(&["p:2"]));
 }

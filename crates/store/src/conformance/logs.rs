@@ -14,13 +14,7 @@ fn event(timestamp_ms: i64, message: &str) -> LogEvent {
 }
 
 fn query(from: Option<i64>, forward: bool, limit: usize) -> LogQuery {
-    LogQuery {
-        from,
-        forward,
-        limit,
-        start_ms: None,
-        end_ms: None,
-    }
+    LogQuery { from, forward, limit, start_ms: None, end_ms: None }
 }
 
 fn seqs(events: &[LogEvent]) -> Vec<i64> {
@@ -31,11 +25,7 @@ fn seqs(events: &[LogEvent]) -> Vec<i64> {
 fn build_with_log(store: &dyn Store, timestamps: &[i64]) -> String {
     create(store, "p");
     let id = insert(store, "p:1", "p", 1).id;
-    let events: Vec<LogEvent> = timestamps
-        .iter()
-        .enumerate()
-        .map(|(i, t)| event(*t, &format!("m{i}")))
-        .collect();
+    let events: Vec<LogEvent> = timestamps.iter().enumerate().map(|(i, t)| event(*t, &format!("m{i}"))).collect();
     store.append_log(&id, &events).expect("append");
     id
 }
@@ -48,31 +38,16 @@ pub fn log_append_numbers_continuously(store: &dyn Store) {
 
     let batch = [event(10, "a"), event(11, "b"), event(12, "c")];
     assert_eq!(store.append_log("p:1", &batch).expect("append"), 0);
-    assert_eq!(
-        store.append_log("p:1", &[event(13, "d"), event(14, "e")]).expect("append"),
-        3
-    );
+    assert_eq!(store.append_log("p:1", &[event(13, "d"), event(14, "e")]).expect("append"), 3);
     assert_eq!(store.append_log("p:1", &[]).expect("append nothing"), 5);
     assert_eq!(store.log_len("p:1").expect("len"), 5);
-    assert_eq!(
-        store.append_log("p:2", &[event(1, "other")]).expect("append"),
-        0,
-        "streams are numbered separately"
-    );
+    assert_eq!(store.append_log("p:2", &[event(1, "other")]).expect("append"), 0, "streams are numbered separately");
 
     let all = store.read_log("p:1", &query(None, true, 100)).expect("read");
     assert_eq!(seqs(&all), [0, 1, 2, 3, 4]);
     let messages: Vec<&str> = all.iter().map(|e| e.message.as_str()).collect();
     assert_eq!(messages, ["a", "b", "c", "d", "e"]);
-    assert_eq!(
-        all[0],
-        LogEvent {
-            seq: 0,
-            timestamp_ms: 10,
-            ingestion_ms: 11,
-            message: "a".to_string()
-        }
-    );
+    assert_eq!(all[0], LogEvent { seq: 0, timestamp_ms: 10, ingestion_ms: 11, message: "a".to_string() });
 
     let unknown = store.append_log("p:nope", &[event(1, "x")]);
     assert!(matches!(unknown, Err(StoreError::NotFound(_))), "{unknown:?}");
@@ -82,9 +57,7 @@ pub fn log_append_numbers_continuously(store: &dyn Store) {
 
 pub fn log_read_forward_and_backward(store: &dyn Store) {
     let id = build_with_log(store, &[100; 10]);
-    let read = |from, forward, limit| {
-        seqs(&store.read_log(&id, &query(from, forward, limit)).expect("read"))
-    };
+    let read = |from, forward, limit| seqs(&store.read_log(&id, &query(from, forward, limit)).expect("read"));
     assert_eq!(read(None, true, 4), [0, 1, 2, 3]);
     assert_eq!(read(Some(4), true, 4), [4, 5, 6, 7]);
     assert_eq!(read(Some(8), true, 4), [8, 9]);
@@ -105,13 +78,7 @@ pub fn log_time_filters(store: &dyn Store) {
     // The last event is out of time order: filters compare timestamps, not positions.
     let id = build_with_log(store, &[100, 110, 120, 130, 140, 150, 105]);
     let read = |from, forward, limit, start_ms, end_ms| {
-        let q = LogQuery {
-            from,
-            forward,
-            limit,
-            start_ms,
-            end_ms,
-        };
+        let q = LogQuery { from, forward, limit, start_ms, end_ms };
         seqs(&store.read_log(&id, &q).expect("read"))
     };
     assert_eq!(read(None, true, 100, Some(120), None), [2, 3, 4, 5]);

@@ -9,29 +9,14 @@ pub fn project_create_get_and_duplicate(store: &dyn Store) {
     assert_eq!(store.get_project("alpha").expect("get"), Some(alpha.clone()));
     assert_eq!(store.get_project("beta").expect("get"), None);
 
-    let again = ProjectRecord {
-        doc: "other".to_string(),
-        ..alpha.clone()
-    };
-    assert!(matches!(
-        store.create_project(&again),
-        Err(StoreError::AlreadyExists(_))
-    ));
-    assert_eq!(
-        store.get_project("alpha").expect("get"),
-        Some(alpha),
-        "a refused create changed the project"
-    );
+    let again = ProjectRecord { doc: "other".to_string(), ..alpha.clone() };
+    assert!(matches!(store.create_project(&again), Err(StoreError::AlreadyExists(_))));
+    assert_eq!(store.get_project("alpha").expect("get"), Some(alpha), "a refused create changed the project");
 }
 
 pub fn project_update(store: &dyn Store) {
     store.create_project(&project("alpha", 10, 10)).expect("create");
-    let changed = ProjectRecord {
-        name: "alpha".to_string(),
-        created_ms: 999,
-        modified_ms: 50,
-        doc: "v2".to_string(),
-    };
+    let changed = ProjectRecord { name: "alpha".to_string(), created_ms: 999, modified_ms: 50, doc: "v2".to_string() };
     store.update_project(&changed).expect("update");
     let got = store.get_project("alpha").expect("get").expect("present");
     assert_eq!(got.created_ms, 10, "update must keep the creation time");
@@ -39,10 +24,7 @@ pub fn project_update(store: &dyn Store) {
     assert_eq!(got.doc, "v2");
 
     let missing = project("ghost", 1, 2);
-    assert!(matches!(
-        store.update_project(&missing),
-        Err(StoreError::NotFound(_))
-    ));
+    assert!(matches!(store.update_project(&missing), Err(StoreError::NotFound(_))));
     assert_eq!(store.get_project("ghost").expect("get"), None, "update created a project");
 }
 
@@ -54,13 +36,8 @@ pub fn project_delete_keeps_builds(store: &dyn Store) {
     assert!(store.delete_project("alpha").expect("delete"));
     assert!(!store.delete_project("alpha").expect("delete again"));
     assert_eq!(store.get_project("alpha").expect("get"), None);
-    assert!(
-        store.get_build("alpha:1").expect("get build").is_some(),
-        "deleting a project deleted its builds"
-    );
-    let names = store
-        .list_projects(ProjectSort::Name, Order::Ascending, None, 10)
-        .expect("list");
+    assert!(store.get_build("alpha:1").expect("get build").is_some(), "deleting a project deleted its builds");
+    let names = store.list_projects(ProjectSort::Name, Order::Ascending, None, 10).expect("list");
     assert_eq!(names.items, strings(&["beta"]));
 }
 
@@ -69,9 +46,7 @@ pub fn project_get_many(store: &dyn Store) {
         let t = i64::try_from(i).expect("small");
         store.create_project(&project(name, t, t)).expect("create");
     }
-    let got = store
-        .get_projects(&strings(&["c", "missing", "a", "c"]))
-        .expect("get many");
+    let got = store.get_projects(&strings(&["c", "missing", "a", "c"])).expect("get many");
     let names: Vec<&str> = got.iter().map(|p| p.name.as_str()).collect();
     assert_eq!(names, ["c", "a"]);
     assert_eq!(got[0], store.get_project("c").expect("get").expect("c"));
@@ -106,9 +81,7 @@ pub fn project_list_sorts_and_pages(store: &dyn Store) {
         let descending: Vec<String> = ascending.iter().rev().cloned().collect();
         for (order, want) in [(Order::Ascending, &ascending), (Order::Descending, &descending)] {
             for limit in [1, 2, 3, 7, 100] {
-                let got = all_pages(limit, |token, limit| {
-                    store.list_projects(sort, order, token, limit)
-                });
+                let got = all_pages(limit, |token, limit| store.list_projects(sort, order, token, limit));
                 assert_eq!(&got, want, "{sort:?} {order:?} limit {limit}");
             }
         }

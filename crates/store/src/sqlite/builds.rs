@@ -13,8 +13,7 @@ pub(super) const PROJECT_EXISTS: &str = "SELECT 1 FROM projects WHERE name = ?1"
 pub(super) const NEXT_NUMBER: &str = "INSERT INTO build_counters (project, last_number) VALUES (?1, 1)
     ON CONFLICT (project) DO UPDATE SET last_number = last_number + 1
     RETURNING last_number";
-pub(super) const INSERT: &str =
-    "INSERT INTO builds (id, project, number, state, submitted_ms, stop_requested, doc)
+pub(super) const INSERT: &str = "INSERT INTO builds (id, project, number, state, submitted_ms, stop_requested, doc)
     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
     ON CONFLICT (id) DO NOTHING";
 pub(super) const REMEMBER_TOKEN: &str =
@@ -23,11 +22,9 @@ pub(super) const REMEMBER_TOKEN: &str =
         build_id = excluded.build_id, created_ms = excluded.created_ms";
 pub(super) const GET: &str = "SELECT id, project, number, state, submitted_ms, stop_requested, doc
     FROM builds WHERE id = ?1";
-pub(super) const UPDATE: &str =
-    "UPDATE builds SET state = ?2, stop_requested = ?3, doc = ?4 WHERE id = ?1";
+pub(super) const UPDATE: &str = "UPDATE builds SET state = ?2, stop_requested = ?3, doc = ?4 WHERE id = ?1";
 pub(super) const DELETE: &str = "DELETE FROM builds WHERE id = ?1";
-pub(super) const IN_STATE: &str =
-    "SELECT id, project, number, state, submitted_ms, stop_requested, doc
+pub(super) const IN_STATE: &str = "SELECT id, project, number, state, submitted_ms, stop_requested, doc
     FROM builds WHERE state = ?1 ORDER BY submitted_ms, id LIMIT ?2";
 // The `state IN` term must match the `builds_active` index's condition for it to be used.
 pub(super) const ACTIVE_COUNT: &str = "SELECT COUNT(*) FROM builds
@@ -39,33 +36,21 @@ pub(super) const PURGE_TOKENS: &str = "DELETE FROM idempotency WHERE created_ms 
 /// All builds by (submitted_ms, id), after the token's key when there is one.
 pub(super) fn list_sql(order: Order, after_key: bool) -> String {
     let (dir, cmp) = direction(order);
-    let filter = if after_key {
-        format!("WHERE (submitted_ms, id) {cmp} (?2, ?3)")
-    } else {
-        String::new()
-    };
+    let filter = if after_key { format!("WHERE (submitted_ms, id) {cmp} (?2, ?3)") } else { String::new() };
     format!("SELECT id, submitted_ms FROM builds {filter} ORDER BY submitted_ms {dir}, id {dir} LIMIT ?1")
 }
 
 /// One project's builds by number, after the token's number when there is one.
 pub(super) fn list_for_project_sql(order: Order, after_key: bool) -> String {
     let (dir, cmp) = direction(order);
-    let filter = if after_key {
-        format!("AND number {cmp} ?3")
-    } else {
-        String::new()
-    };
+    let filter = if after_key { format!("AND number {cmp} ?3") } else { String::new() };
     format!("SELECT id, number FROM builds WHERE project = ?2 {filter} ORDER BY number {dir} LIMIT ?1")
 }
 
 fn from_row(row: &Row<'_>) -> rusqlite::Result<BuildRecord> {
     let state: String = row.get(3)?;
     let state = BuildState::parse(&state).ok_or_else(|| {
-        rusqlite::Error::FromSqlConversionFailure(
-            3,
-            Type::Text,
-            format!("unknown build state {state:?}").into(),
-        )
+        rusqlite::Error::FromSqlConversionFailure(3, Type::Text, format!("unknown build state {state:?}").into())
     })?;
     Ok(BuildRecord {
         id: row.get(0)?,
@@ -84,22 +69,13 @@ pub(super) fn insert(
     doc_with_number: &dyn Fn(i64) -> String,
     idempotency: Option<&IdempotencyRecord>,
 ) -> Result<BuildRecord> {
-    let project_exists = conn
-        .prepare_cached(PROJECT_EXISTS)
-        .and_then(|mut s| s.exists([&build.project]))
-        .db()?;
+    let project_exists = conn.prepare_cached(PROJECT_EXISTS).and_then(|mut s| s.exists([&build.project])).db()?;
     if !project_exists {
         return Err(StoreError::NotFound(format!("project {}", build.project)));
     }
-    let number: i64 = conn
-        .prepare_cached(NEXT_NUMBER)
-        .and_then(|mut s| s.query_row([&build.project], |row| row.get(0)))
-        .db()?;
-    let stored = BuildRecord {
-        number,
-        doc: doc_with_number(number),
-        ..build.clone()
-    };
+    let number: i64 =
+        conn.prepare_cached(NEXT_NUMBER).and_then(|mut s| s.query_row([&build.project], |row| row.get(0))).db()?;
+    let stored = BuildRecord { number, doc: doc_with_number(number), ..build.clone() };
     let inserted = conn
         .prepare_cached(INSERT)
         .and_then(|mut s| {
@@ -120,23 +96,14 @@ pub(super) fn insert(
     }
     if let Some(idem) = idempotency {
         conn.prepare_cached(REMEMBER_TOKEN)
-        .and_then(|mut s| {
-            s.execute(params![
-                idem.token,
-                idem.request_hash,
-                idem.build_id,
-                idem.created_ms
-            ])
-        })
-        .db()?;
+            .and_then(|mut s| s.execute(params![idem.token, idem.request_hash, idem.build_id, idem.created_ms]))
+            .db()?;
     }
     Ok(stored)
 }
 
 pub(super) fn get(conn: &Connection, id: &str) -> Result<Option<BuildRecord>> {
-    conn.prepare_cached(GET)
-        .and_then(|mut s| s.query_row([id], from_row).optional())
-        .db()
+    conn.prepare_cached(GET).and_then(|mut s| s.query_row([id], from_row).optional()).db()
 }
 
 /// Point lookups on the primary key: for the 100 ids of a BatchGetBuilds this is as fast as
@@ -165,30 +132,17 @@ pub(super) fn update(
     let mut changed = current.clone();
     change(&mut changed);
     // Only these three may change; identity, number and submission time are fixed.
-    let stored = BuildRecord {
-        state: changed.state,
-        stop_requested: changed.stop_requested,
-        doc: changed.doc,
-        ..current
-    };
+    let stored =
+        BuildRecord { state: changed.state, stop_requested: changed.stop_requested, doc: changed.doc, ..current };
     conn.prepare_cached(UPDATE)
-    .and_then(|mut s| {
-        s.execute(params![
-            stored.id,
-            stored.state.as_str(),
-            stored.stop_requested,
-            stored.doc
-        ])
-    })
-    .db()?;
+        .and_then(|mut s| s.execute(params![stored.id, stored.state.as_str(), stored.stop_requested, stored.doc]))
+        .db()?;
     Ok(Some(stored))
 }
 
 /// Log events go with their build (`ON DELETE CASCADE`).
 pub(super) fn delete_many(conn: &Connection, ids: &[String]) -> Result<Vec<String>> {
-    let mut stmt = conn
-        .prepare_cached(DELETE)
-        .db()?;
+    let mut stmt = conn.prepare_cached(DELETE).db()?;
     let mut deleted = Vec::new();
     for id in ids {
         if stmt.execute([id]).db()? > 0 {
@@ -198,15 +152,8 @@ pub(super) fn delete_many(conn: &Connection, ids: &[String]) -> Result<Vec<Strin
     Ok(deleted)
 }
 
-pub(super) fn list(
-    conn: &Connection,
-    order: Order,
-    token: Option<&str>,
-    limit: usize,
-) -> Result<Page<String>> {
-    let after = token
-        .map(|t| token::decode(t, Listing::Builds, order))
-        .transpose()?;
+pub(super) fn list(conn: &Connection, order: Order, token: Option<&str>, limit: usize) -> Result<Page<String>> {
+    let after = token.map(|t| token::decode(t, Listing::Builds, order)).transpose()?;
     let sql = list_sql(order, after.is_some());
     let mut stmt = conn.prepare_cached(&sql).db()?;
     let fetch = sql_limit(limit).saturating_add(1);
@@ -231,13 +178,9 @@ pub(super) fn list_for_project(
     token: Option<&str>,
     limit: usize,
 ) -> Result<Page<String>> {
-    let after = token
-        .map(|t| token::decode(t, Listing::BuildsOfProject, order))
-        .transpose()?;
+    let after = token.map(|t| token::decode(t, Listing::BuildsOfProject, order)).transpose()?;
     if after.as_ref().is_some_and(|c| c.text != project) {
-        return Err(StoreError::InvalidToken(
-            "issued for another project".to_string(),
-        ));
+        return Err(StoreError::InvalidToken("issued for another project".to_string()));
     }
     let sql = list_for_project_sql(order, after.is_some());
     let mut stmt = conn.prepare_cached(&sql).db()?;
@@ -245,13 +188,7 @@ pub(super) fn list_for_project(
     let to_row = |row: &Row<'_>| {
         let id: String = row.get(0)?;
         let num: i64 = row.get(1)?;
-        Ok((
-            id,
-            Cursor {
-                num,
-                text: project.to_string(),
-            },
-        ))
+        Ok((id, Cursor { num, text: project.to_string() }))
     };
     let rows = match &after {
         Some(c) => stmt.query_map(params![fetch, project, c.num], to_row),
@@ -264,18 +201,12 @@ pub(super) fn list_for_project(
 
 pub(super) fn in_state(conn: &Connection, state: BuildState, limit: usize) -> Result<Vec<BuildRecord>> {
     conn.prepare_cached(IN_STATE)
-    .and_then(|mut s| {
-        s.query_map(params![state.as_str(), sql_limit(limit)], from_row)?
-            .collect()
-    })
-    .db()
+        .and_then(|mut s| s.query_map(params![state.as_str(), sql_limit(limit)], from_row)?.collect())
+        .db()
 }
 
 pub(super) fn active_count(conn: &Connection, project: &str) -> Result<usize> {
-    let n: i64 = conn
-        .prepare_cached(ACTIVE_COUNT)
-        .and_then(|mut s| s.query_row([project], |row| row.get(0)))
-        .db()?;
+    let n: i64 = conn.prepare_cached(ACTIVE_COUNT).and_then(|mut s| s.query_row([project], |row| row.get(0))).db()?;
     Ok(usize::try_from(n).unwrap_or(0))
 }
 
@@ -285,22 +216,20 @@ pub(super) fn find_idempotency(
     not_before_ms: i64,
 ) -> Result<Option<IdempotencyRecord>> {
     conn.prepare_cached(FIND_TOKEN)
-    .and_then(|mut s| {
-        s.query_row(params![token, not_before_ms], |row| {
-            Ok(IdempotencyRecord {
-                token: row.get(0)?,
-                request_hash: row.get(1)?,
-                build_id: row.get(2)?,
-                created_ms: row.get(3)?,
+        .and_then(|mut s| {
+            s.query_row(params![token, not_before_ms], |row| {
+                Ok(IdempotencyRecord {
+                    token: row.get(0)?,
+                    request_hash: row.get(1)?,
+                    build_id: row.get(2)?,
+                    created_ms: row.get(3)?,
+                })
             })
+            .optional()
         })
-        .optional()
-    })
-    .db()
+        .db()
 }
 
 pub(super) fn purge_idempotency(conn: &Connection, before_ms: i64) -> Result<usize> {
-    conn.prepare_cached(PURGE_TOKENS)
-        .and_then(|mut s| s.execute([before_ms]))
-        .db()
+    conn.prepare_cached(PURGE_TOKENS).and_then(|mut s| s.execute([before_ms])).db()
 }

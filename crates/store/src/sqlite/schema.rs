@@ -73,12 +73,8 @@ pub(super) fn latest_version() -> i64 {
 /// the same time: the version is read again inside each write transaction.
 pub(super) fn migrate(conn: &mut Connection) -> Result<()> {
     loop {
-        let tx = conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)
-            .db()?;
-        let version: i64 = tx
-            .query_row("PRAGMA user_version", [], |row| row.get(0))
-            .db()?;
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate).db()?;
+        let version: i64 = tx.query_row("PRAGMA user_version", [], |row| row.get(0)).db()?;
         let step = usize::try_from(version).ok().filter(|v| *v <= MIGRATIONS.len());
         let Some(step) = step else {
             return Err(StoreError::Backend(format!(

@@ -7,14 +7,10 @@ use super::{SqliteStore, builds, lock, logs, projects, schema};
 use crate::{Order, ProjectSort, StoreError};
 
 fn plan(conn: &Connection, sql: &str) -> Vec<String> {
-    let mut stmt = conn
-        .prepare(&format!("EXPLAIN QUERY PLAN {sql}"))
-        .unwrap_or_else(|e| panic!("{sql}: {e}"));
+    let mut stmt = conn.prepare(&format!("EXPLAIN QUERY PLAN {sql}")).unwrap_or_else(|e| panic!("{sql}: {e}"));
     // Plans do not depend on the values; NULL fills every parameter.
     let nulls = vec![rusqlite::types::Null; stmt.parameter_count()];
-    stmt.query_map(rusqlite::params_from_iter(nulls), |row| {
-        row.get::<_, String>(3)
-    })
+    stmt.query_map(rusqlite::params_from_iter(nulls), |row| row.get::<_, String>(3))
         .and_then(|rows| rows.collect())
         .unwrap_or_else(|e| panic!("{sql}: {e}"))
 }
@@ -92,25 +88,13 @@ fn paging_keys_and_active_count_search_their_indexes() {
     let conn = lock(&store.writer);
     let expect = |sql: String, wanted: &str| {
         let steps = plan(&conn, &sql);
-        assert!(
-            steps.iter().any(|s| s.starts_with("SEARCH") && s.contains(wanted)),
-            "{sql}\n  plan: {steps:?}"
-        );
+        assert!(steps.iter().any(|s| s.starts_with("SEARCH") && s.contains(wanted)), "{sql}\n  plan: {steps:?}");
     };
     for order in [Order::Ascending, Order::Descending] {
         expect(builds::list_sql(order, true), "builds_submitted_id");
-        expect(
-            builds::list_for_project_sql(order, true),
-            "builds_project_number",
-        );
-        expect(
-            projects::list_sql(ProjectSort::Created, order, true),
-            "projects_created",
-        );
-        expect(
-            projects::list_sql(ProjectSort::Modified, order, true),
-            "projects_modified",
-        );
+        expect(builds::list_for_project_sql(order, true), "builds_project_number");
+        expect(projects::list_sql(ProjectSort::Created, order, true), "projects_created");
+        expect(projects::list_sql(ProjectSort::Modified, order, true), "projects_modified");
     }
     expect(builds::ACTIVE_COUNT.to_string(), "builds_active");
     expect(builds::IN_STATE.to_string(), "builds_state_submitted");
@@ -123,26 +107,19 @@ fn file_store_is_wal_with_full_sync_and_foreign_keys() {
     let store = SqliteStore::open(&dir.path().join("kiln.db")).expect("open");
     let conn = lock(&store.writer);
     let pragma = |name: &str| -> String {
-        conn.query_row(&format!("PRAGMA {name}"), [], |row| {
-            row.get::<_, rusqlite::types::Value>(0)
-        })
-        .map(|v| format!("{v:?}"))
-        .expect(name)
+        conn.query_row(&format!("PRAGMA {name}"), [], |row| row.get::<_, rusqlite::types::Value>(0))
+            .map(|v| format!("{v:?}"))
+            .expect(name)
     };
     assert_eq!(pragma("journal_mode"), "Text(\"wal\")");
     // 2 = FULL: the WAL is fsynced at every commit.
     assert_eq!(pragma("synchronous"), "Integer(2)");
     assert_eq!(pragma("foreign_keys"), "Integer(1)");
-    assert_eq!(
-        pragma("user_version"),
-        format!("Integer({})", schema::latest_version())
-    );
+    assert_eq!(pragma("user_version"), format!("Integer({})", schema::latest_version()));
     drop(conn);
     for reader in &store.readers {
         let reader = lock(reader);
-        let query_only: i64 = reader
-            .query_row("PRAGMA query_only", [], |row| row.get(0))
-            .expect("query_only");
+        let query_only: i64 = reader.query_row("PRAGMA query_only", [], |row| row.get(0)).expect("query_only");
         assert_eq!(query_only, 1);
     }
 }
@@ -163,8 +140,7 @@ fn reopening_keeps_the_version_and_refuses_a_newer_schema() {
     drop(SqliteStore::open(&path).expect("second open migrates nothing"));
 
     let conn = Connection::open(&path).expect("raw open");
-    conn.pragma_update(None, "user_version", schema::latest_version() + 1)
-        .expect("bump version");
+    conn.pragma_update(None, "user_version", schema::latest_version() + 1).expect("bump version");
     drop(conn);
     match SqliteStore::open(&path) {
         Err(StoreError::Backend(msg)) => assert!(msg.contains("schema version"), "{msg}"),

@@ -17,11 +17,7 @@ pub enum PathRule {
 impl PathRule {
     /// The rule a signer uses for `service` (the credential scope's service name).
     pub fn for_service(service: &str) -> PathRule {
-        if service == "s3" {
-            PathRule::Raw
-        } else {
-            PathRule::Normalized
-        }
+        if service == "s3" { PathRule::Raw } else { PathRule::Normalized }
     }
 }
 
@@ -91,9 +87,7 @@ fn remove_dot_segments(path: &str) -> String {
     let mut out = String::with_capacity(path.len() + 1);
     out.push('/');
     out.push_str(&segments.join("/"));
-    let trailing = ["/", "/.", "/./", "/..", "/../"]
-        .iter()
-        .any(|end| path.ends_with(end));
+    let trailing = ["/", "/.", "/./", "/..", "/../"].iter().any(|end| path.ends_with(end));
     if trailing && !out.ends_with('/') {
         out.push('/');
     }
@@ -193,10 +187,7 @@ mod tests {
     #[test]
     fn normalized_paths_are_encoded_once_more_but_raw_paths_are_not() {
         let raw = "/functions/arn%3Aaws%3Alambda/invocations";
-        assert_eq!(
-            canonical_uri(raw, PathRule::Normalized),
-            "/functions/arn%253Aaws%253Alambda/invocations"
-        );
+        assert_eq!(canonical_uri(raw, PathRule::Normalized), "/functions/arn%253Aaws%253Alambda/invocations");
         assert_eq!(canonical_uri(raw, PathRule::Raw), raw);
         assert_eq!(canonical_uri("/test/@connections", PathRule::Normalized), "/test/%40connections");
         assert_eq!(canonical_uri("/a/../b", PathRule::Raw), "/a/../b");

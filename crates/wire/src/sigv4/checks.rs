@@ -45,12 +45,7 @@ pub(crate) fn time(claim: &Claim, now: Timestamp) -> Result<(), AuthError> {
 /// DynamoDB answers an unsigned host with InvalidSignatureException "'Host' or ':authority'
 /// must be a 'SignedHeader' in the AWS Authorization." (aws/aws-sdk-php#2469).
 pub(crate) fn signed_headers(claim: &Claim) -> Result<(), AuthError> {
-    let signed = |wanted: &str| {
-        claim
-            .signed_headers
-            .split(';')
-            .any(|name| name.eq_ignore_ascii_case(wanted))
-    };
+    let signed = |wanted: &str| claim.signed_headers.split(';').any(|name| name.eq_ignore_ascii_case(wanted));
     if !signed("host") {
         return Err(AuthError::InvalidSignature(
             "'Host' or ':authority' must be a 'SignedHeader' in the AWS Authorization.".to_owned(),
@@ -93,11 +88,7 @@ pub(crate) fn scope(claim: &Claim) -> Result<(), AuthError> {
             claim.time.amz()
         ));
     }
-    if problems.is_empty() {
-        Ok(())
-    } else {
-        Err(AuthError::InvalidSignature(problems.join(" ")))
-    }
+    if problems.is_empty() { Ok(()) } else { Err(AuthError::InvalidSignature(problems.join(" "))) }
 }
 
 /// The payload hash for the canonical request. A declared hex hash (`x-amz-content-sha256`,
@@ -110,13 +101,8 @@ pub(crate) fn payload_hash(req: &Request<'_>, claim: &Claim) -> Result<String, A
         .map(|value| String::from_utf8_lossy(value.as_bytes()).into_owned())
         .or_else(|| claim.query_content_sha256.clone());
     let Some(declared) = declared else {
-        let presigned_s3 =
-            claim.location == SignatureLocation::Query && claim.scope.service == "s3";
-        return Ok(if presigned_s3 {
-            UNSIGNED_PAYLOAD.to_owned()
-        } else {
-            sha256_hex(req.body)
-        });
+        let presigned_s3 = claim.location == SignatureLocation::Query && claim.scope.service == "s3";
+        return Ok(if presigned_s3 { UNSIGNED_PAYLOAD.to_owned() } else { sha256_hex(req.body) });
     };
     if declared == UNSIGNED_PAYLOAD {
         return Ok(declared);

@@ -19,13 +19,9 @@ mod parse;
 mod signing;
 mod time;
 
-pub use canonical::{
-    PathRule, SignatureLocation, canonical_query, canonical_request, canonical_uri,
-};
+pub use canonical::{PathRule, SignatureLocation, canonical_query, canonical_request, canonical_uri};
 pub use error::{AuthError, SIGNATURE_MISMATCH};
-pub use signing::{
-    ALGORITHM, UNSIGNED_PAYLOAD, sha256_hex, signature, signing_key, string_to_sign,
-};
+pub use signing::{ALGORITHM, UNSIGNED_PAYLOAD, sha256_hex, signature, signing_key, string_to_sign};
 
 use std::fmt;
 use std::time::SystemTime;
@@ -81,19 +77,12 @@ pub struct Verified {
 /// (or within `X-Amz-Expires` for presigned URLs); `host` and the date header signed;
 /// credential scope; access key known (`UnrecognizedClientException`); declared payload hash;
 /// signature (compared in constant time).
-pub fn verify(
-    req: &Request<'_>,
-    keys: &[Credentials],
-    now: SystemTime,
-) -> Result<Verified, AuthError> {
+pub fn verify(req: &Request<'_>, keys: &[Credentials], now: SystemTime) -> Result<Verified, AuthError> {
     let claim = parse::parse(req)?.ok_or(AuthError::MissingAuthenticationToken)?;
     checks::time(&claim, time::Timestamp::from_system_time(now))?;
     checks::signed_headers(&claim)?;
     checks::scope(&claim)?;
-    let key = keys
-        .iter()
-        .find(|key| key.access_key_id == claim.access_key_id)
-        .ok_or(AuthError::UnrecognizedClient)?;
+    let key = keys.iter().find(|key| key.access_key_id == claim.access_key_id).ok_or(AuthError::UnrecognizedClient)?;
     let payload_hash = checks::payload_hash(req, &claim)?;
 
     let scope = &claim.scope;
@@ -105,12 +94,7 @@ pub fn verify(
         claim.location,
     );
     let to_sign = string_to_sign(&claim.time.amz(), &scope.text(), &canonical);
-    let signing_key = signing_key(
-        &key.secret_access_key,
-        &scope.date,
-        &scope.region,
-        &scope.service,
-    );
+    let signing_key = signing_key(&key.secret_access_key, &scope.date, &scope.region, &scope.service);
     if !signing::signature_matches(&signing_key, &to_sign, &claim.signature) {
         return Err(AuthError::signature_mismatch());
     }
@@ -125,9 +109,18 @@ pub fn parse_authorization(req: &Request<'_>) -> Result<Option<Verified>, AuthEr
 }
 
 fn verified(claim: parse::Claim) -> Verified {
-    Verified {
-        access_key_id: claim.access_key_id,
-        region: claim.scope.region,
-        service: claim.scope.service,
+    Verified { access_key_id: claim.access_key_id, region: claim.scope.region, service: claim.scope.service }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_output_hides_the_secret() {
+        let key = Credentials { access_key_id: "AKIDEXAMPLE".into(), secret_access_key: "s3cr3t-value".into() };
+        let shown = format!("{key:?}");
+        assert!(shown.contains("AKIDEXAMPLE"));
+        assert!(!shown.contains("s3cr3t-value"));
     }
 }

@@ -52,14 +52,11 @@ pub(crate) fn parse(req: &Request<'_>) -> Result<Option<Claim>, AuthError> {
     match (header, presigned) {
         // dynalite records DynamoDB's answer to this as an InvalidSignatureException.
         (Some(_), true) => Err(AuthError::InvalidSignature(
-            "Found both 'X-Amz-Algorithm' as a query-string param and 'Authorization' as HTTP header."
-                .to_owned(),
+            "Found both 'X-Amz-Algorithm' as a query-string param and 'Authorization' as HTTP header.".to_owned(),
         )),
         // Any other scheme (Bearer, AWS SigV2...) counts as no token, as in DynamoDB.
         (Some(value), false) if !value.as_bytes().starts_with(b"AWS4-") => Ok(None),
-        (Some(value), false) => {
-            parse_header(req, &String::from_utf8_lossy(value.as_bytes())).map(Some)
-        }
+        (Some(value), false) => parse_header(req, &String::from_utf8_lossy(value.as_bytes())).map(Some),
         (None, true) => parse_query(&query).map(Some),
         (None, false) => Ok(None),
     }
@@ -117,9 +114,7 @@ fn parse_header(req: &Request<'_>, header: &str) -> Result<Claim, AuthError> {
         problems.push_str("Authorization header requires 'SignedHeaders' parameter. ");
     }
     if date.is_none() {
-        problems.push_str(
-            "Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header. ",
-        );
+        problems.push_str("Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header. ");
     }
     let (Some(credential), Some(signed_headers), Some(signature), Some((date_header, date))) =
         (credential, signed_headers, signature, date)
@@ -129,12 +124,9 @@ fn parse_header(req: &Request<'_>, header: &str) -> Result<Claim, AuthError> {
     };
 
     check_algorithm(algorithm)?;
-    let time = if date_header == "x-amz-date" {
-        Timestamp::parse_amz(&date)
-    } else {
-        Timestamp::parse_http_date(&date)
-    }
-    .ok_or_else(|| bad_date(&date))?;
+    let time =
+        if date_header == "x-amz-date" { Timestamp::parse_amz(&date) } else { Timestamp::parse_http_date(&date) }
+            .ok_or_else(|| bad_date(&date))?;
     let (access_key_id, scope) = parse_credential(credential)?;
     Ok(Claim {
         location: SignatureLocation::Header,
@@ -151,19 +143,9 @@ fn parse_header(req: &Request<'_>, header: &str) -> Result<Claim, AuthError> {
 
 fn parse_query(query: &[(String, String)]) -> Result<Claim, AuthError> {
     let get = |name: &str| {
-        query
-            .iter()
-            .find(|(key, _)| key == name)
-            .map(|(_, value)| value.as_str())
-            .filter(|value| !value.is_empty())
+        query.iter().find(|(key, _)| key == name).map(|(_, value)| value.as_str()).filter(|value| !value.is_empty())
     };
-    let required = [
-        "X-Amz-Algorithm",
-        "X-Amz-Credential",
-        "X-Amz-Signature",
-        "X-Amz-SignedHeaders",
-        "X-Amz-Date",
-    ];
+    let required = ["X-Amz-Algorithm", "X-Amz-Credential", "X-Amz-Signature", "X-Amz-SignedHeaders", "X-Amz-Date"];
     let mut problems = String::new();
     for name in required.into_iter().filter(|name| get(name).is_none()) {
         problems.push_str(&format!("AWS query-string parameters must include '{name}'. "));
@@ -176,9 +158,7 @@ fn parse_query(query: &[(String, String)]) -> Result<Claim, AuthError> {
         get("X-Amz-Date"),
     ) else {
         // Wording from dynalite's record of DynamoDB.
-        return Err(AuthError::IncompleteSignature(format!(
-            "{problems}Re-examine the query-string parameters."
-        )));
+        return Err(AuthError::IncompleteSignature(format!("{problems}Re-examine the query-string parameters.")));
     };
 
     check_algorithm(algorithm)?;
@@ -216,9 +196,8 @@ fn bad_date(date: &str) -> AuthError {
 
 /// S3's wording for a malformed `X-Amz-Expires` (AuthorizationQueryParametersError).
 fn parse_expires(text: &str) -> Result<i64, AuthError> {
-    let seconds: i64 = text.parse().map_err(|_| {
-        AuthError::IncompleteSignature("X-Amz-Expires should be a number".to_owned())
-    })?;
+    let seconds: i64 =
+        text.parse().map_err(|_| AuthError::IncompleteSignature("X-Amz-Expires should be a number".to_owned()))?;
     if !(0..=MAX_EXPIRES).contains(&seconds) {
         return Err(AuthError::IncompleteSignature(format!(
             "X-Amz-Expires must be non-negative and less than a week (in seconds) that is {MAX_EXPIRES}"

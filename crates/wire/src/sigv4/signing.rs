@@ -21,10 +21,7 @@ pub fn sha256_hex(data: &[u8]) -> String {
 
 /// `ALGORITHM \n amz_date \n scope \n hex(sha256(canonical_request))`.
 pub fn string_to_sign(amz_date: &str, scope: &str, canonical_request: &[u8]) -> String {
-    format!(
-        "{ALGORITHM}\n{amz_date}\n{scope}\n{}",
-        sha256_hex(canonical_request)
-    )
+    format!("{ALGORITHM}\n{amz_date}\n{scope}\n{}", sha256_hex(canonical_request))
 }
 
 fn mac(key: &[u8]) -> HmacSha256 {
@@ -102,9 +99,6 @@ mod tests {
 
     #[test]
     fn empty_body_hash_is_the_well_known_constant() {
-        assert_eq!(
-            sha256_hex(b""),
-            "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
-        );
+        assert_eq!(sha256_hex(b""), "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
     }
 }

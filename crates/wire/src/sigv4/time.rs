@@ -61,10 +61,8 @@ impl Timestamp {
         {
             return None;
         }
-        const MONTHS: [&[u8]; 12] = [
-            b"Jan", b"Feb", b"Mar", b"Apr", b"May", b"Jun", b"Jul", b"Aug", b"Sep", b"Oct",
-            b"Nov", b"Dec",
-        ];
+        const MONTHS: [&[u8]; 12] =
+            [b"Jan", b"Feb", b"Mar", b"Apr", b"May", b"Jun", b"Jul", b"Aug", b"Sep", b"Oct", b"Nov", b"Dec"];
         let month = MONTHS.iter().position(|m| *m == &b[8..11])?;
         let month = i64::try_from(month).ok()? + 1;
         // The weekday is ignored: AWS's own old test suite dates "Mon, 09 Sep 2011", a Friday.
@@ -82,12 +80,7 @@ impl Timestamp {
     pub(crate) fn amz(self) -> String {
         let (year, month, day) = civil_from_days(self.0.div_euclid(SECONDS_PER_DAY));
         let secs = self.0.rem_euclid(SECONDS_PER_DAY);
-        format!(
-            "{year:04}{month:02}{day:02}T{:02}{:02}{:02}Z",
-            secs / 3600,
-            secs / 60 % 60,
-            secs % 60
-        )
+        format!("{year:04}{month:02}{day:02}T{:02}{:02}{:02}Z", secs / 3600, secs / 60 % 60, secs % 60)
     }
 
     /// `YYYYMMDD`, the date element of a credential scope.
@@ -98,32 +91,16 @@ impl Timestamp {
 }
 
 fn digits(bytes: &[u8]) -> Option<i64> {
-    bytes.iter().try_fold(0i64, |acc, &b| {
-        b.is_ascii_digit().then(|| acc * 10 + i64::from(b - b'0'))
-    })
+    bytes.iter().try_fold(0i64, |acc, &b| b.is_ascii_digit().then(|| acc * 10 + i64::from(b - b'0')))
 }
 
-fn from_fields(
-    year: i64,
-    month: i64,
-    day: i64,
-    hour: i64,
-    minute: i64,
-    second: i64,
-) -> Option<Timestamp> {
+fn from_fields(year: i64, month: i64, day: i64, hour: i64, minute: i64, second: i64) -> Option<Timestamp> {
     let valid = (1..=12).contains(&month)
         && (1..=days_in_month(year, month)).contains(&day)
         && hour < 24
         && minute < 60
         && second < 60;
-    valid.then(|| {
-        Timestamp(
-            days_from_civil(year, month, day) * SECONDS_PER_DAY
-                + hour * 3600
-                + minute * 60
-                + second,
-        )
-    })
+    valid.then(|| Timestamp(days_from_civil(year, month, day) * SECONDS_PER_DAY + hour * 3600 + minute * 60 + second))
 }
 
 fn days_in_month(year: i64, month: i64) -> i64 {

@@ -4,8 +4,8 @@
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use aws_sigv4::http_request::{
-    PayloadChecksumKind, PercentEncodingMode, SignableBody, SignableRequest, SignatureLocation,
-    SigningSettings, UriPathNormalizationMode, sign,
+    PayloadChecksumKind, PercentEncodingMode, SignableBody, SignableRequest, SignatureLocation, SigningSettings,
+    UriPathNormalizationMode, sign,
 };
 use aws_sigv4::sign::v4;
 use http::{HeaderMap, HeaderName, HeaderValue};
@@ -16,14 +16,8 @@ pub const SECRET: &str = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY";
 
 pub fn keys() -> Vec<Credentials> {
     vec![
-        Credentials {
-            access_key_id: "AKIDOTHER".to_owned(),
-            secret_access_key: "another secret".to_owned(),
-        },
-        Credentials {
-            access_key_id: AKID.to_owned(),
-            secret_access_key: SECRET.to_owned(),
-        },
+        Credentials { access_key_id: "AKIDOTHER".to_owned(), secret_access_key: "another secret".to_owned() },
+        Credentials { access_key_id: AKID.to_owned(), secret_access_key: SECRET.to_owned() },
     ]
 }
 
@@ -81,8 +75,7 @@ impl Owned {
     }
 
     pub fn set_header(&mut self, name: &'static str, value: &str) {
-        self.headers
-            .insert(name, HeaderValue::from_str(value).expect("header value"));
+        self.headers.insert(name, HeaderValue::from_str(value).expect("header value"));
     }
 }
 
@@ -120,14 +113,8 @@ impl Signing {
 /// Signs `owned` in place with aws-sigv4. S3 gets single encoding and no normalisation, as
 /// the S3 SDKs configure it.
 pub fn sign_with_aws(owned: &mut Owned, how: &Signing) {
-    let identity = aws_credential_types::Credentials::new(
-        &how.access_key_id,
-        &how.secret,
-        None,
-        None,
-        "kiln-tests",
-    )
-    .into();
+    let identity =
+        aws_credential_types::Credentials::new(&how.access_key_id, &how.secret, None, None, "kiln-tests").into();
     let mut settings = SigningSettings::default();
     if how.service == "s3" {
         settings.percent_encoding_mode = PercentEncodingMode::Single;
@@ -150,47 +137,21 @@ pub fn sign_with_aws(owned: &mut Owned, how: &Signing) {
         .expect("signing params")
         .into();
 
-    let host = owned
-        .headers
-        .get("host")
-        .and_then(|h| h.to_str().ok())
-        .unwrap_or("example.amazonaws.com")
-        .to_owned();
-    let query = if owned.query.is_empty() {
-        String::new()
-    } else {
-        format!("?{}", owned.query)
-    };
+    let host = owned.headers.get("host").and_then(|h| h.to_str().ok()).unwrap_or("example.amazonaws.com").to_owned();
+    let query = if owned.query.is_empty() { String::new() } else { format!("?{}", owned.query) };
     let uri = format!("https://{host}{}{query}", owned.path);
     let headers: Vec<(String, String)> = owned
         .headers
         .iter()
-        .map(|(name, value)| {
-            (
-                name.as_str().to_owned(),
-                value.to_str().expect("ascii header").to_owned(),
-            )
-        })
+        .map(|(name, value)| (name.as_str().to_owned(), value.to_str().expect("ascii header").to_owned()))
         .collect();
-    let body = if how.unsigned_payload {
-        SignableBody::UnsignedPayload
-    } else {
-        SignableBody::Bytes(&owned.body)
-    };
-    let signable = SignableRequest::new(
-        &owned.method,
-        &uri,
-        headers.iter().map(|(n, v)| (n.as_str(), v.as_str())),
-        body,
-    )
-    .expect("signable request");
+    let body = if how.unsigned_payload { SignableBody::UnsignedPayload } else { SignableBody::Bytes(&owned.body) };
+    let signable =
+        SignableRequest::new(&owned.method, &uri, headers.iter().map(|(n, v)| (n.as_str(), v.as_str())), body)
+            .expect("signable request");
     let (instructions, _signature) = sign(signable, &params).expect("signing").into_parts();
 
-    let mut request = http::Request::builder()
-        .method(owned.method.as_str())
-        .uri(&uri)
-        .body(())
-        .expect("http request");
+    let mut request = http::Request::builder().method(owned.method.as_str()).uri(&uri).body(()).expect("http request");
     *request.headers_mut() = owned.headers.clone();
     instructions.apply_to_request_http1x(&mut request);
     owned.path = request.uri().path().to_owned();

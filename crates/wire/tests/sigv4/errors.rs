@@ -107,21 +107,16 @@ fn a_missing_date_header_is_incomplete() {
 #[test]
 fn a_parameter_without_equals_is_incomplete() {
     // A stray space after `Credential=`, the classic copy-paste error.
-    let header = format!(
-        "AWS4-HMAC-SHA256 Credential= {SCOPE}, SignedHeaders=host;x-amz-date, Signature={SIG}"
-    );
+    let header = format!("AWS4-HMAC-SHA256 Credential= {SCOPE}, SignedHeaders=host;x-amz-date, Signature={SIG}");
     assert_eq!(
         incomplete(&with_authorization(&header)),
-        format!(
-            "'{SCOPE}' not a valid key=value pair (missing equal-sign) in Authorization header: '{header}'."
-        )
+        format!("'{SCOPE}' not a valid key=value pair (missing equal-sign) in Authorization header: '{header}'.")
     );
 }
 
 #[test]
 fn an_unknown_algorithm_is_incomplete() {
-    let header =
-        format!("AWS4-ECDSA-P256-SHA256 Credential={SCOPE}, SignedHeaders=host;x-amz-date, Signature={SIG}");
+    let header = format!("AWS4-ECDSA-P256-SHA256 Credential={SCOPE}, SignedHeaders=host;x-amz-date, Signature={SIG}");
     assert_eq!(
         incomplete(&with_authorization(&header)),
         "Unsupported AWS 'algorithm': 'AWS4-ECDSA-P256-SHA256' (only AWS4-HMAC-SHA256 for now)."
@@ -151,14 +146,12 @@ fn a_date_not_in_basic_format_is_incomplete() {
 
 #[test]
 fn host_and_the_date_must_be_signed() {
-    let header =
-        format!("AWS4-HMAC-SHA256 Credential={SCOPE}, SignedHeaders=x-amz-date, Signature={SIG}");
+    let header = format!("AWS4-HMAC-SHA256 Credential={SCOPE}, SignedHeaders=x-amz-date, Signature={SIG}");
     assert_eq!(
         invalid(&with_authorization(&header)),
         "'Host' or ':authority' must be a 'SignedHeader' in the AWS Authorization."
     );
-    let header =
-        format!("AWS4-HMAC-SHA256 Credential={SCOPE}, SignedHeaders=content-type;host, Signature={SIG}");
+    let header = format!("AWS4-HMAC-SHA256 Credential={SCOPE}, SignedHeaders=content-type;host, Signature={SIG}");
     assert_eq!(
         invalid(&with_authorization(&header)),
         "'X-Amz-Date' must be a 'SignedHeader' in the AWS Authorization."
@@ -179,10 +172,7 @@ fn the_scope_must_end_in_aws4_request_and_carry_the_request_date() {
     let header = format!(
         "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20261125//codebuild/aws4_request, SignedHeaders=host;x-amz-date, Signature={SIG}"
     );
-    assert_eq!(
-        invalid(&with_authorization(&header)),
-        "Credential should be scoped to a valid region, not ''."
-    );
+    assert_eq!(invalid(&with_authorization(&header)), "Credential should be scoped to a valid region, not ''.");
 }
 
 #[test]
@@ -251,10 +241,7 @@ fn a_declared_body_hash_must_be_the_body_s() {
     let mut req = signed(&how);
     assert!(check(&req).is_ok());
     req.body = br#"{"projectName":"evil"}"#.to_vec();
-    assert_eq!(
-        invalid(&req),
-        "The provided 'x-amz-content-sha256' header does not match what was computed."
-    );
+    assert_eq!(invalid(&req), "The provided 'x-amz-content-sha256' header does not match what was computed.");
 }
 
 #[test]
@@ -263,10 +250,7 @@ fn unsigned_payload_is_accepted_only_when_declared() {
     how.unsigned_payload = true;
     how.content_sha256_header = true;
     let mut req = signed(&how);
-    assert_eq!(
-        req.headers.get("x-amz-content-sha256").map(|v| v.as_bytes()),
-        Some(&b"UNSIGNED-PAYLOAD"[..])
-    );
+    assert_eq!(req.headers.get("x-amz-content-sha256").map(|v| v.as_bytes()), Some(&b"UNSIGNED-PAYLOAD"[..]));
     req.body = b"anything at all".to_vec();
     assert!(check(&req).is_ok(), "declared unsigned payload");
 
@@ -342,12 +326,7 @@ fn a_header_and_a_presigned_query_together_are_rejected() {
 
 #[test]
 fn s3_paths_are_signed_as_sent() {
-    let mut req = Owned::new(
-        "GET",
-        "/bucket/a%20b/../c%2Fd",
-        &[("host", "localhost:8080")],
-        b"",
-    );
+    let mut req = Owned::new("GET", "/bucket/a%20b/../c%2Fd", &[("host", "localhost:8080")], b"");
     let mut how = Signing::new("s3", at(NOW));
     how.content_sha256_header = true;
     sign_with_aws(&mut req, &how);
@@ -376,8 +355,5 @@ fn parse_authorization_reports_the_signer_without_checking_the_signature() {
         Ok(Some("logs".to_owned()))
     );
     let broken = with_authorization("AWS4-HMAC-SHA256 Credential=AKID");
-    assert!(matches!(
-        parse_authorization(&broken.request()),
-        Err(AuthError::IncompleteSignature(_))
-    ));
+    assert!(matches!(parse_authorization(&broken.request()), Err(AuthError::IncompleteSignature(_))));
 }

@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# The whole test suite, on a fresh Debian machine with the Rust toolchain:
+# installs what the tests need (bubblewrap, git, Python test packages), checks formatting and
+# lints, runs the Rust tests (unit, store conformance, integration against the real server with
+# the Rust AWS SDK) and the Python tests (boto3 over JSON 1.1 and CBOR, the aws cli), and runs
+# the benchmark in quick mode so it cannot rot.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
+
+missing=()
+command -v bwrap >/dev/null || missing+=(bubblewrap)
+command -v git >/dev/null || missing+=(git)
+command -v python3 >/dev/null || missing+=(python3 python3-pip python3-venv)
+command -v pgrep >/dev/null || missing+=(procps)
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "== installing ${missing[*]}"
+  as_root apt-get update -qq
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+
+echo "== cargo fmt --check"
+cargo fmt --all -- --check
+echo "== cargo clippy"
+cargo clippy --workspace --all-targets --quiet -- -D warnings
+echo "== model is generated from the vendored botocore model"
+python3 crates/model/codegen/generate.py --check
+
+echo "== benchmark (quick mode, debug build: it checks the harness, not the figures)"
+cargo build --quiet -p kiln -p kiln-bench
+target/debug/kiln-bench --quick
+
+echo "== python tests"
+bash tests/python/run.sh
+
+echo "== rust tests"
+if cargo nextest --version >/dev/null 2>&1; then
+  cargo nextest run --workspace --no-fail-fast
+else
+  cargo test --workspace --no-fail-fast
+fi
