@@ -110,6 +110,20 @@ fn download_source(job: &Job, emit: &Emitter) -> Result<Prepared, Context> {
     let buildspec_text = read_buildspec(job.buildspec.as_deref(), &src_dir, emit)?;
     match kiln_buildspec::parse(&buildspec_text) {
         Ok(spec) => {
+            if let Some(warnings) = kiln_buildspec::format_warnings(&spec.warnings) {
+                for line in warnings.lines() {
+                    emit.agent(line);
+                }
+            }
+            let mut unresolved = job.unresolved_env.clone();
+            unresolved.extend(spec.env.parameter_store.iter().map(|(name, _)| format!("{name} (env.parameter-store)")));
+            unresolved.extend(spec.env.secrets_manager.iter().map(|(name, _)| format!("{name} (env.secrets-manager)")));
+            if !unresolved.is_empty() {
+                return Err(client_error(format!(
+                    "Kiln cannot resolve Parameter Store and Secrets Manager variables yet: {}",
+                    unresolved.join(", ")
+                )));
+            }
             let count = [&spec.phases.install, &spec.phases.pre_build, &spec.phases.build, &spec.phases.post_build]
                 .iter()
                 .filter(|p| p.is_some())

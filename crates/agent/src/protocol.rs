@@ -33,6 +33,11 @@ pub struct Job {
     pub hidden_paths: Vec<PathBuf>,
     /// The artifact type of the build (`NO_ARTIFACTS`, `S3`, ...), if any.
     pub artifacts_type: Option<String>,
+    /// Project or StartBuild variables whose type Kiln cannot resolve yet (PARAMETER_STORE,
+    /// SECRETS_MANAGER), as `NAME (TYPE)`: the build fails naming them rather than run with
+    /// the parameter's name as the value.
+    #[serde(default)]
+    pub unresolved_env: Vec<String>,
     /// Filled by the outer stage for the inner one.
     #[serde(default)]
     pub prepared: Option<Prepared>,

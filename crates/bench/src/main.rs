@@ -70,8 +70,16 @@ fn run(options: &Options) -> Result<(), String> {
     let server = KilnServer::start(&options.kiln, &tmp.path().join("data"))?;
     let mut conn = Connection::open(&server.addr).map_err(|e| e.to_string())?;
     let buildspec = "version: 0.2\nphases:\n  build:\n    commands:\n      - echo KILN_T=$(date +%s%N)\n";
-    create_project(&mut conn, "bench-git", json!({"type": "CODECOMMIT", "location": repo.display().to_string(), "buildspec": buildspec, "gitCloneDepth": 1}))?;
-    create_project(&mut conn, "bench-nosource", json!({"type": "NO_SOURCE", "buildspec": "version: 0.2\nphases:\n  build:\n    commands: [true]\n"}))?;
+    create_project(
+        &mut conn,
+        "bench-git",
+        json!({"type": "CODECOMMIT", "location": repo.display().to_string(), "buildspec": buildspec, "gitCloneDepth": 1}),
+    )?;
+    create_project(
+        &mut conn,
+        "bench-nosource",
+        json!({"type": "NO_SOURCE", "buildspec": "version: 0.2\nphases:\n  build:\n    commands: [true]\n"}),
+    )?;
     // One warm-up build so that first-use costs (page cache, binary loading) are not counted.
     measure_kiln(&mut conn, 1)?;
     let kiln = measure_kiln(&mut conn, latency_runs)?;
@@ -83,7 +91,8 @@ fn run(options: &Options) -> Result<(), String> {
     let ids_json = json!({ "ids": ids }).to_string();
     let one_id = json!({ "ids": [ids.first().cloned().unwrap_or_default()] }).to_string();
     let get_one = throughput(&server.addr, rps_seconds, 4, "CodeBuild_20161006.BatchGetBuilds", &|_| one_id.clone())?;
-    let get_hundred = throughput(&server.addr, rps_seconds, 4, "CodeBuild_20161006.BatchGetBuilds", &|_| ids_json.clone())?;
+    let get_hundred =
+        throughput(&server.addr, rps_seconds, 4, "CodeBuild_20161006.BatchGetBuilds", &|_| ids_json.clone())?;
 
     println!();
     println!("StartBuild -> first buildspec command ({latency_runs} runs, small local repository)");
@@ -100,7 +109,13 @@ fn run(options: &Options) -> Result<(), String> {
     for (name, r) in
         [("StartBuild", &start_build), ("BatchGetBuilds (1 id)", &get_one), ("BatchGetBuilds (100 ids)", &get_hundred)]
     {
-        println!("  {:<44} {:>9.0} {:>9.2} {:>9.2}", name, r.rps, percentile(&r.latencies, 50.0), percentile(&r.latencies, 99.0));
+        println!(
+            "  {:<44} {:>9.0} {:>9.2} {:>9.2}",
+            name,
+            r.rps,
+            percentile(&r.latencies, 50.0),
+            percentile(&r.latencies, 99.0)
+        );
     }
 
     if let Some(path) = &options.json_out {
@@ -119,7 +134,13 @@ fn run(options: &Options) -> Result<(), String> {
 }
 
 fn print_row(name: &str, samples: &[f64]) {
-    println!("  {:<44} {:>9.1} {:>9.1} {:>9.1}", name, percentile(samples, 50.0), percentile(samples, 99.0), mean(samples));
+    println!(
+        "  {:<44} {:>9.1} {:>9.1} {:>9.1}",
+        name,
+        percentile(samples, 50.0),
+        percentile(samples, 99.0),
+        mean(samples)
+    );
 }
 
 fn summary(samples: &[f64]) -> Value {
@@ -175,7 +196,8 @@ fn measure_floor(repo: &Path, base: &Path, runs: usize) -> Result<Vec<f64>, Stri
         if !clone.map(|s| s.success()).unwrap_or(false) {
             return Err("floor: git clone failed".into());
         }
-        let out = Command::new("sh").args(["-c", "date +%s%N"]).current_dir(&dest).output().map_err(|e| e.to_string())?;
+        let out =
+            Command::new("sh").args(["-c", "date +%s%N"]).current_dir(&dest).output().map_err(|e| e.to_string())?;
         let t1: u128 = String::from_utf8_lossy(&out.stdout).trim().parse().map_err(|_| "floor: bad date output")?;
         samples.push((t1.saturating_sub(t0)) as f64 / 1e6);
         let _ = std::fs::remove_dir_all(&dest);
@@ -199,7 +221,21 @@ fn measure_floor_bwrap(repo: &Path, base: &Path, runs: usize) -> Result<Vec<f64>
             return Err("floor: git clone failed".into());
         }
         let out = Command::new("bwrap")
-            .args(["--die-with-parent", "--unshare-all", "--share-net", "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc", "--tmpfs", "/tmp", "--bind"])
+            .args([
+                "--die-with-parent",
+                "--unshare-all",
+                "--share-net",
+                "--ro-bind",
+                "/",
+                "/",
+                "--dev",
+                "/dev",
+                "--proc",
+                "/proc",
+                "--tmpfs",
+                "/tmp",
+                "--bind",
+            ])
             .arg(&dest)
             .arg(&dest)
             .args(["sh", "-c", "date +%s%N"])

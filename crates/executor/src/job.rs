@@ -4,7 +4,7 @@ use std::path::Path;
 
 use kiln_agent::protocol::{Job, SourceSpec};
 use kiln_api::Config;
-use kiln_model::codebuild::Build;
+use kiln_model::codebuild::{Build, EnvironmentVariableType};
 
 use crate::scheduler::ExecutorConfig;
 
@@ -13,12 +13,15 @@ pub fn job_for(build: &Build, number: i64, api: &Config, exec: &ExecutorConfig, 
     let project = build.project_name.clone().unwrap_or_default();
     let source = build.source.clone().unwrap_or_default();
     let environment = build.environment.clone().unwrap_or_default();
-    let env = environment
-        .environment_variables
-        .unwrap_or_default()
-        .into_iter()
-        .filter_map(|v| Some((v.name?, v.value.unwrap_or_default())))
-        .collect();
+    let mut env = Vec::new();
+    let mut unresolved_env = Vec::new();
+    for var in environment.environment_variables.unwrap_or_default() {
+        let Some(name) = var.name else { continue };
+        match var.r#type {
+            None | Some(EnvironmentVariableType::Plaintext) => env.push((name, var.value.unwrap_or_default())),
+            Some(other) => unresolved_env.push(format!("{name} ({other})")),
+        }
+    }
     Job {
         build_arn: api.build_arn(&id),
         build_id: id,
@@ -40,6 +43,7 @@ pub fn job_for(build: &Build, number: i64, api: &Config, exec: &ExecutorConfig, 
         },
         buildspec: source.buildspec,
         env,
+        unresolved_env,
         build_dir: build_dir.to_path_buf(),
         sandbox: exec.sandbox,
         hidden_paths: vec![exec.data_dir.clone()],

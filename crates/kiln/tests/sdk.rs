@@ -188,7 +188,15 @@ async fn failure_transitions_follow_codebuild() {
         ),
     )
     .await;
-    let id = cb.start_build().project_name("fails-in-build").send().await.expect("start").build_value().and_then(|b| b.id().map(str::to_string)).expect("id");
+    let id = cb
+        .start_build()
+        .project_name("fails-in-build")
+        .send()
+        .await
+        .expect("start")
+        .build_value()
+        .and_then(|b| b.id().map(str::to_string))
+        .expect("id");
     let build = wait_complete(&cb, &id).await;
     assert_eq!(build.build_status(), Some(&StatusType::Failed));
     let build_phase = build.phases().iter().find(|p| p.phase_type() == Some(&BuildPhaseType::Build)).expect("BUILD");
@@ -206,8 +214,15 @@ async fn failure_transitions_follow_codebuild() {
         inline_source("version: 0.2\nphases:\n  install:\n    commands:\n      - false\n  build:\n    commands:\n      - echo never\n"),
     )
     .await;
-    let id =
-        cb.start_build().project_name("fails-in-install").send().await.expect("start").build_value().and_then(|b| b.id().map(str::to_string)).expect("id");
+    let id = cb
+        .start_build()
+        .project_name("fails-in-install")
+        .send()
+        .await
+        .expect("start")
+        .build_value()
+        .and_then(|b| b.id().map(str::to_string))
+        .expect("id");
     let build = wait_complete(&cb, &id).await;
     assert_eq!(build.build_status(), Some(&StatusType::Failed));
     assert_eq!(
@@ -230,7 +245,15 @@ async fn stop_build_kills_the_process_group() {
         )),
     )
     .await;
-    let id = cb.start_build().project_name("stoppable").send().await.expect("start").build_value().and_then(|b| b.id().map(str::to_string)).expect("id");
+    let id = cb
+        .start_build()
+        .project_name("stoppable")
+        .send()
+        .await
+        .expect("start")
+        .build_value()
+        .and_then(|b| b.id().map(str::to_string))
+        .expect("id");
     // Wait until the command runs: its process is visible.
     let deadline = Instant::now() + Duration::from_secs(30);
     while !marker_running(&marker) {
@@ -290,7 +313,8 @@ async fn errors_have_codebuild_exception_names() {
         .expect_err("duplicate");
     assert!(err.as_service_error().expect("service").is_resource_already_exists_exception());
 
-    let err = cb.start_build().project_name("dup").timeout_in_minutes_override(1).send().await.expect_err("timeout range");
+    let err =
+        cb.start_build().project_name("dup").timeout_in_minutes_override(1).send().await.expect_err("timeout range");
     let service = err.as_service_error().expect("service error");
     assert!(service.is_invalid_input_exception());
     assert!(service.meta().message().unwrap_or_default().contains("timeoutInMinutesOverride"));
@@ -303,7 +327,8 @@ async fn errors_have_codebuild_exception_names() {
 /// With credentials configured, only requests signed with them are served.
 #[tokio::test(flavor = "multi_thread")]
 async fn signatures_are_verified_when_keys_are_configured() {
-    let server = Server::start_with(&[], &[("KILN_ACCESS_KEY_ID", "AKIAKILN"), ("KILN_SECRET_ACCESS_KEY", "kiln-secret")]);
+    let server =
+        Server::start_with(&[], &[("KILN_ACCESS_KEY_ID", "AKIAKILN"), ("KILN_SECRET_ACCESS_KEY", "kiln-secret")]);
     client(&server.endpoint, "AKIAKILN", "kiln-secret").list_projects().send().await.expect("signed call works");
 
     let err = client(&server.endpoint, "AKIAKILN", "wrong").list_projects().send().await.expect_err("bad secret");
@@ -327,15 +352,31 @@ async fn builds_survive_a_crash_truthfully() {
         )),
     )
     .await;
-    create_project(&cb, "after-crash", inline_source("version: 0.2\nphases:\n  build:\n    commands: [echo ok]\n")).await;
-    let running = cb.start_build().project_name("crashy").send().await.expect("start").build_value().and_then(|b| b.id().map(str::to_string)).expect("id");
+    create_project(&cb, "after-crash", inline_source("version: 0.2\nphases:\n  build:\n    commands: [echo ok]\n"))
+        .await;
+    let running = cb
+        .start_build()
+        .project_name("crashy")
+        .send()
+        .await
+        .expect("start")
+        .build_value()
+        .and_then(|b| b.id().map(str::to_string))
+        .expect("id");
     let deadline = Instant::now() + Duration::from_secs(30);
     while !marker_running(&marker) {
         assert!(Instant::now() < deadline, "build command never started");
         tokio::time::sleep(Duration::from_millis(25)).await;
     }
-    let queued =
-        cb.start_build().project_name("after-crash").send().await.expect("start").build_value().and_then(|b| b.id().map(str::to_string)).expect("id");
+    let queued = cb
+        .start_build()
+        .project_name("after-crash")
+        .send()
+        .await
+        .expect("start")
+        .build_value()
+        .and_then(|b| b.id().map(str::to_string))
+        .expect("id");
 
     server.kill9();
     server.restart();

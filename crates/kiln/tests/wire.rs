@@ -69,7 +69,10 @@ fn rpc_v2_cbor_requests_get_cbor_answers() {
         ),
         (
             ciborium::Value::Text("artifacts".into()),
-            ciborium::Value::Map(vec![(ciborium::Value::Text("type".into()), ciborium::Value::Text("NO_ARTIFACTS".into()))]),
+            ciborium::Value::Map(vec![(
+                ciborium::Value::Text("type".into()),
+                ciborium::Value::Text("NO_ARTIFACTS".into()),
+            )]),
         ),
         (
             ciborium::Value::Text("environment".into()),

@@ -53,10 +53,7 @@ impl<'de> Visitor<'de> for BlobVisitor {
     }
 
     fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
-        STANDARD
-            .decode(v)
-            .map(Blob)
-            .map_err(|err| E::custom(format_args!("invalid base64 in blob: {err}")))
+        STANDARD.decode(v).map(Blob).map_err(|err| E::custom(format_args!("invalid base64 in blob: {err}")))
     }
 
     fn visit_bytes<E: de::Error>(self, v: &[u8]) -> Result<Self::Value, E> {
@@ -99,9 +96,6 @@ mod tests {
         ciborium::into_writer(&blob, &mut bytes).unwrap();
         // 0x43 = major type 2 (byte string), length 3.
         assert_eq!(bytes, [0x43, 1, 2, 3]);
-        assert_eq!(
-            ciborium::from_reader::<Blob, _>(bytes.as_slice()).unwrap(),
-            blob
-        );
+        assert_eq!(ciborium::from_reader::<Blob, _>(bytes.as_slice()).unwrap(), blob);
     }
 }

@@ -13,10 +13,7 @@ pub struct UnknownEnumValue {
 
 impl UnknownEnumValue {
     pub fn new(enum_name: &'static str, value: &str) -> Self {
-        Self {
-            enum_name,
-            value: value.to_owned(),
-        }
+        Self { enum_name, value: value.to_owned() }
     }
 }
 

@@ -16,9 +16,6 @@ pub struct OperationInfo {
 impl OperationInfo {
     /// Looks an operation up by name in a generated table (which is sorted by name).
     pub fn find(table: &'static [OperationInfo], name: &str) -> Option<&'static OperationInfo> {
-        table
-            .binary_search_by(|op| op.name.cmp(name))
-            .ok()
-            .and_then(|i| table.get(i))
+        table.binary_search_by(|op| op.name.cmp(name)).ok().and_then(|i| table.get(i))
     }
 }

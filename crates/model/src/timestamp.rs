@@ -65,9 +65,9 @@ impl<'de> Deserialize<'de> for Timestamp {
         // `Captured` accepts the value with or without a tag; only tag 1 is a timestamp.
         match ciborium::tag::Captured::<EpochSeconds>::deserialize(deserializer)? {
             ciborium::tag::Captured(None | Some(EPOCH_TAG), seconds) => Ok(Self(seconds.0)),
-            ciborium::tag::Captured(Some(tag), _) => Err(de::Error::custom(format_args!(
-                "expected CBOR tag 1 for a timestamp, found tag {tag}"
-            ))),
+            ciborium::tag::Captured(Some(tag), _) => {
+                Err(de::Error::custom(format_args!("expected CBOR tag 1 for a timestamp, found tag {tag}")))
+            }
         }
     }
 }
@@ -91,11 +91,7 @@ impl Visitor<'_> for EpochSecondsVisitor {
     }
 
     fn visit_f64<E: de::Error>(self, v: f64) -> Result<Self::Value, E> {
-        if v.is_finite() {
-            Ok(EpochSeconds(v))
-        } else {
-            Err(E::invalid_value(de::Unexpected::Float(v), &self))
-        }
+        if v.is_finite() { Ok(EpochSeconds(v)) } else { Err(E::invalid_value(de::Unexpected::Float(v), &self)) }
     }
 
     fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
@@ -160,8 +156,7 @@ mod tests {
 
     #[test]
     fn cbor_accepts_tagged_int_and_untagged_numbers() {
-        let tagged_int =
-            ciborium::Value::Tag(1, Box::new(ciborium::Value::Integer(1_548_717_462.into())));
+        let tagged_int = ciborium::Value::Tag(1, Box::new(ciborium::Value::Integer(1_548_717_462.into())));
         let t: Timestamp = ciborium::from_reader(cbor(&tagged_int).as_slice()).unwrap();
         assert_eq!(t, Timestamp(1_548_717_462.0));
 
@@ -169,11 +164,9 @@ mod tests {
         let t: Timestamp = ciborium::from_reader(cbor(&plain_float).as_slice()).unwrap();
         assert_eq!(t, Timestamp(12.25));
 
-        let wrong_tag =
-            ciborium::Value::Tag(0, Box::new(ciborium::Value::Text("2019-01-28".into())));
+        let wrong_tag = ciborium::Value::Tag(0, Box::new(ciborium::Value::Text("2019-01-28".into())));
         assert!(ciborium::from_reader::<Timestamp, _>(cbor(&wrong_tag).as_slice()).is_err());
-        let wrong_tag_number =
-            ciborium::Value::Tag(100, Box::new(ciborium::Value::Integer(5.into())));
+        let wrong_tag_number = ciborium::Value::Tag(100, Box::new(ciborium::Value::Integer(5.into())));
         assert!(ciborium::from_reader::<Timestamp, _>(cbor(&wrong_tag_number).as_slice()).is_err());
     }
 }

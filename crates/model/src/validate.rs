@@ -23,11 +23,7 @@ pub trait Validate {
 pub fn validate<T: Validate>(value: &T) -> Result<(), ValidationErrors> {
     let mut errors = Vec::new();
     value.validate_into("", &mut errors);
-    if errors.is_empty() {
-        Ok(())
-    } else {
-        Err(ValidationErrors(errors))
-    }
+    if errors.is_empty() { Ok(()) } else { Err(ValidationErrors(errors)) }
 }
 
 /// Shown instead of the value of a `sensitive` member (as the AWS SDK for Java does).
@@ -47,11 +43,7 @@ pub struct ValidationError {
 impl ValidationError {
     /// A required member that is absent.
     pub fn null(path: String) -> Self {
-        Self {
-            path,
-            value: None,
-            message: "Member must not be null".to_owned(),
-        }
+        Self { path, value: None, message: "Member must not be null".to_owned() }
     }
 }
 
@@ -61,11 +53,7 @@ impl fmt::Display for ValidationError {
             None => f.write_str("Value null")?,
             Some(value) => write!(f, "Value '{value}'")?,
         }
-        write!(
-            f,
-            " at '{}' failed to satisfy constraint: {}",
-            self.path, self.message
-        )
+        write!(f, " at '{}' failed to satisfy constraint: {}", self.path, self.message)
     }
 }
 
@@ -94,11 +82,7 @@ impl std::error::Error for ValidationErrors {}
 
 /// The path of a structure member.
 pub fn member_path(parent: &str, member: &str) -> String {
-    if parent.is_empty() {
-        member.to_owned()
-    } else {
-        format!("{parent}.{member}")
-    }
+    if parent.is_empty() { member.to_owned() } else { format!("{parent}.{member}") }
 }
 
 /// The path of a list element; AWS counts from 1.
@@ -119,14 +103,7 @@ pub fn string_length(
     max: Option<usize>,
     errors: &mut Vec<ValidationError>,
 ) {
-    check_length(
-        value.chars().count(),
-        path,
-        min,
-        max,
-        || value.to_owned(),
-        errors,
-    );
+    check_length(value.chars().count(), path, min, max, || value.to_owned(), errors);
 }
 
 /// Like [`string_length`], but never echoes the value.
@@ -137,14 +114,7 @@ pub fn sensitive_string_length(
     max: Option<usize>,
     errors: &mut Vec<ValidationError>,
 ) {
-    check_length(
-        value.chars().count(),
-        path,
-        min,
-        max,
-        || REDACTED.to_owned(),
-        errors,
-    );
+    check_length(value.chars().count(), path, min, max, || REDACTED.to_owned(), errors);
 }
 
 /// Number of list elements.
@@ -170,13 +140,7 @@ pub fn map_length<V: Serialize>(
 }
 
 /// Integer and long ranges (integers are widened to i64 by the caller).
-pub fn int_range(
-    value: i64,
-    path: &str,
-    min: Option<i64>,
-    max: Option<i64>,
-    errors: &mut Vec<ValidationError>,
-) {
+pub fn int_range(value: i64, path: &str, min: Option<i64>, max: Option<i64>, errors: &mut Vec<ValidationError>) {
     let message = match (min, max) {
         (Some(min), _) if value < min => {
             format!("Member must have value greater than or equal to {min}")
@@ -186,21 +150,11 @@ pub fn int_range(
         }
         _ => return,
     };
-    errors.push(ValidationError {
-        path: path.to_owned(),
-        value: Some(value.to_string()),
-        message,
-    });
+    errors.push(ValidationError { path: path.to_owned(), value: Some(value.to_string()), message });
 }
 
 /// Double and float ranges.
-pub fn float_range(
-    value: f64,
-    path: &str,
-    min: Option<f64>,
-    max: Option<f64>,
-    errors: &mut Vec<ValidationError>,
-) {
+pub fn float_range(value: f64, path: &str, min: Option<f64>, max: Option<f64>, errors: &mut Vec<ValidationError>) {
     let message = match (min, max) {
         (Some(min), _) if value < min => {
             format!("Member must have value greater than or equal to {min}")
@@ -210,11 +164,7 @@ pub fn float_range(
         }
         _ => return,
     };
-    errors.push(ValidationError {
-        path: path.to_owned(),
-        value: Some(value.to_string()),
-        message,
-    });
+    errors.push(ValidationError { path: path.to_owned(), value: Some(value.to_string()), message });
 }
 
 fn check_length(
@@ -234,11 +184,7 @@ fn check_length(
         }
         _ => return,
     };
-    errors.push(ValidationError {
-        path: path.to_owned(),
-        value: Some(show()),
-        message,
-    });
+    errors.push(ValidationError { path: path.to_owned(), value: Some(show()), message });
 }
 
 /// Java's `List.toString()` style, which is what AWS echoes: `[a, b]`.
@@ -249,10 +195,7 @@ fn show_list<T: Serialize>(items: &[T]) -> String {
 
 /// Java's `Map.toString()` style: `{k=v, k2=v2}`.
 fn show_map<V: Serialize>(map: &BTreeMap<String, V>) -> String {
-    let shown: Vec<String> = map
-        .iter()
-        .map(|(k, v)| format!("{k}={}", show_item(v)))
-        .collect();
+    let shown: Vec<String> = map.iter().map(|(k, v)| format!("{k}={}", show_item(v))).collect();
     format!("{{{}}}", shown.join(", "))
 }
 
@@ -360,10 +303,7 @@ mod tests {
     fn paths() {
         assert_eq!(member_path("", "projectName"), "projectName");
         assert_eq!(member_path("source", "location"), "source.location");
-        assert_eq!(
-            element_path("environmentVariablesOverride", 0),
-            "environmentVariablesOverride.1.member"
-        );
+        assert_eq!(element_path("environmentVariablesOverride", 0), "environmentVariablesOverride.1.member");
         assert_eq!(entry_path("tags", "env"), "tags.env");
     }
 
@@ -375,14 +315,8 @@ mod tests {
             "1 validation error detected: Value null at 'projectName' failed to satisfy \
              constraint: Member must not be null"
         );
-        let two = ValidationErrors(vec![
-            ValidationError::null("a".to_owned()),
-            ValidationError::null("b".to_owned()),
-        ]);
-        assert!(
-            two.to_string()
-                .starts_with("2 validation errors detected: Value null at 'a'")
-        );
+        let two = ValidationErrors(vec![ValidationError::null("a".to_owned()), ValidationError::null("b".to_owned())]);
+        assert!(two.to_string().starts_with("2 validation errors detected: Value null at 'a'"));
         assert!(two.to_string().contains("; Value null at 'b'"));
     }
 }

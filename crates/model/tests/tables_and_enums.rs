@@ -12,14 +12,7 @@ fn codebuild_table_covers_the_model() {
     let start = OperationInfo::find(codebuild::OPERATIONS, "StartBuild").expect("StartBuild");
     assert_eq!(start.input, "StartBuildInput");
     assert_eq!(start.output, "StartBuildOutput");
-    assert_eq!(
-        start.errors,
-        [
-            "InvalidInputException",
-            "ResourceNotFoundException",
-            "AccountLimitExceededException"
-        ]
-    );
+    assert_eq!(start.errors, ["InvalidInputException", "ResourceNotFoundException", "AccountLimitExceededException"]);
     assert!(OperationInfo::find(codebuild::OPERATIONS, "NoSuchOperation").is_none());
     assert_eq!(
         codebuild::ERROR_SHAPES,
@@ -38,43 +31,21 @@ fn codebuild_table_covers_the_model() {
 fn logs_table_has_only_the_served_operations() {
     assert_eq!(logs::TARGET_PREFIX, "Logs_20140328");
     let names: Vec<&str> = logs::OPERATIONS.iter().map(|op| op.name).collect();
-    assert_eq!(
-        names,
-        [
-            "DescribeLogGroups",
-            "DescribeLogStreams",
-            "FilterLogEvents",
-            "GetLogEvents"
-        ]
-    );
+    assert_eq!(names, ["DescribeLogGroups", "DescribeLogStreams", "FilterLogEvents", "GetLogEvents"]);
     assert_eq!(
         logs::ERROR_SHAPES,
-        [
-            "InvalidParameterException",
-            "ResourceNotFoundException",
-            "ServiceUnavailableException"
-        ]
+        ["InvalidParameterException", "ResourceNotFoundException", "ServiceUnavailableException"]
     );
 }
 
 #[test]
 fn tables_are_sorted_and_errors_are_declared() {
-    for (table, errors) in [
-        (codebuild::OPERATIONS, codebuild::ERROR_SHAPES),
-        (logs::OPERATIONS, logs::ERROR_SHAPES),
-    ] {
-        assert!(
-            table.windows(2).all(|w| w[0].name < w[1].name),
-            "find() needs sorted names"
-        );
+    for (table, errors) in [(codebuild::OPERATIONS, codebuild::ERROR_SHAPES), (logs::OPERATIONS, logs::ERROR_SHAPES)] {
+        assert!(table.windows(2).all(|w| w[0].name < w[1].name), "find() needs sorted names");
         for op in table {
             assert!(!op.input.is_empty(), "{} has an input", op.name);
             for error in op.errors {
-                assert!(
-                    errors.contains(error),
-                    "{}: {error} not in ERROR_SHAPES",
-                    op.name
-                );
+                assert!(errors.contains(error), "{}: {error} not in ERROR_SHAPES", op.name);
             }
         }
     }
@@ -82,19 +53,10 @@ fn tables_are_sorted_and_errors_are_declared() {
 
 #[test]
 fn enum_helpers_agree_with_serde() {
-    assert_eq!(
-        ComputeType::BuildGeneral1Small.as_str(),
-        "BUILD_GENERAL1_SMALL"
-    );
-    assert_eq!(
-        ComputeType::BuildGeneral1_2xlarge.to_string(),
-        "BUILD_GENERAL1_2XLARGE"
-    );
+    assert_eq!(ComputeType::BuildGeneral1Small.as_str(), "BUILD_GENERAL1_SMALL");
+    assert_eq!(ComputeType::BuildGeneral1_2xlarge.to_string(), "BUILD_GENERAL1_2XLARGE");
     assert!(BuildPhaseType::ALL.contains(&BuildPhaseType::DownloadSource));
-    for value in ComputeType::ALL
-        .iter()
-        .chain([ComputeType::BuildGeneral1Large].iter())
-    {
+    for value in ComputeType::ALL.iter().chain([ComputeType::BuildGeneral1Large].iter()) {
         let json = serde_json::to_string(value).expect("serializes");
         assert_eq!(json, format!("\"{}\"", value.as_str()));
         assert_eq!(ComputeType::from_str(value.as_str()), Ok(*value));
@@ -115,12 +77,6 @@ fn unknown_enum_values_are_rejected_by_name() {
     .expect_err("values are case sensitive");
     assert!(err.to_string().contains("build_general1_small"), "{err}");
 
-    assert_eq!(
-        "NOPE".parse::<StatusType>(),
-        Err(UnknownEnumValue::new("StatusType", "NOPE"))
-    );
-    assert_eq!(
-        UnknownEnumValue::new("StatusType", "NOPE").to_string(),
-        "unknown StatusType value 'NOPE'"
-    );
+    assert_eq!("NOPE".parse::<StatusType>(), Err(UnknownEnumValue::new("StatusType", "NOPE")));
+    assert_eq!(UnknownEnumValue::new("StatusType", "NOPE").to_string(), "unknown StatusType value 'NOPE'");
 }

@@ -1,8 +1,8 @@
 //! Validation generated from the model's required/min/max constraints.
 
 use kiln_model::codebuild::{
-    BatchGetBuildsInput, CreateProjectInput, EnvironmentVariable, ProjectArtifacts,
-    ProjectEnvironment, ProjectSource, SourceType, StartBuildInput,
+    BatchGetBuildsInput, CreateProjectInput, EnvironmentVariable, ProjectArtifacts, ProjectEnvironment, ProjectSource,
+    SourceType, StartBuildInput,
 };
 use kiln_model::logs::GetLogEventsRequest;
 use kiln_model::{ValidationError, validate};
@@ -28,19 +28,13 @@ fn start_build_requires_project_name() {
 
 #[test]
 fn start_build_rejects_too_short_project_name() {
-    let input = StartBuildInput {
-        project_name: Some(String::new()),
-        ..StartBuildInput::default()
-    };
+    let input = StartBuildInput { project_name: Some(String::new()), ..StartBuildInput::default() };
     assert_eq!(
         messages(validate(&input)),
         ["Value '' at 'projectName' failed to satisfy constraint: \
           Member must have length greater than or equal to 1"]
     );
-    let ok = StartBuildInput {
-        project_name: Some("p".to_owned()),
-        ..StartBuildInput::default()
-    };
+    let ok = StartBuildInput { project_name: Some("p".to_owned()), ..StartBuildInput::default() };
     assert_eq!(validate(&ok), Ok(()));
 }
 
@@ -51,16 +45,8 @@ fn start_build_reports_every_violation_with_nested_paths() {
         timeout_in_minutes_override: Some(1),
         queued_timeout_in_minutes_override: Some(481),
         environment_variables_override: Some(vec![
-            EnvironmentVariable {
-                name: Some("OK".to_owned()),
-                value: Some("1".to_owned()),
-                r#type: None,
-            },
-            EnvironmentVariable {
-                name: None,
-                value: Some("2".to_owned()),
-                r#type: None,
-            },
+            EnvironmentVariable { name: Some("OK".to_owned()), value: Some("1".to_owned()), r#type: None },
+            EnvironmentVariable { name: None, value: Some("2".to_owned()), r#type: None },
         ]),
         ..StartBuildInput::default()
     };
@@ -83,10 +69,7 @@ fn start_build_reports_every_violation_with_nested_paths() {
 fn minimal_project(name: &str) -> CreateProjectInput {
     CreateProjectInput {
         name: Some(name.to_owned()),
-        source: Some(ProjectSource {
-            r#type: Some(SourceType::NoSource),
-            ..ProjectSource::default()
-        }),
+        source: Some(ProjectSource { r#type: Some(SourceType::NoSource), ..ProjectSource::default() }),
         artifacts: Some(ProjectArtifacts {
             r#type: Some(kiln_model::codebuild::ArtifactsType::NoArtifacts),
             ..ProjectArtifacts::default()
@@ -111,10 +94,7 @@ fn create_project_checks_name_length_and_nested_required_members() {
           Member must have length greater than or equal to 2"]
     );
     let long = "a".repeat(151);
-    assert_eq!(
-        validate(&minimal_project(&long)).map_err(|e| e.0.len()),
-        Err(1)
-    );
+    assert_eq!(validate(&minimal_project(&long)).map_err(|e| e.0.len()), Err(1));
 
     let mut input = minimal_project("demo");
     if let Some(env) = input.environment.as_mut() {
@@ -134,27 +114,16 @@ fn create_project_checks_name_length_and_nested_required_members() {
 
 #[test]
 fn list_lengths_are_checked() {
-    let empty = BatchGetBuildsInput {
-        ids: Some(Vec::new()),
-    };
+    let empty = BatchGetBuildsInput { ids: Some(Vec::new()) };
     assert_eq!(
         messages(validate(&empty)),
         ["Value '[]' at 'ids' failed to satisfy constraint: \
           Member must have length greater than or equal to 1"]
     );
-    let too_many = BatchGetBuildsInput {
-        ids: Some((0..101).map(|i| format!("p:{i}")).collect()),
-    };
+    let too_many = BatchGetBuildsInput { ids: Some((0..101).map(|i| format!("p:{i}")).collect()) };
     let err = validate(&too_many).expect_err("over 100 ids");
-    assert!(
-        err.0[0]
-            .message
-            .ends_with("Member must have length less than or equal to 100"),
-        "{err}"
-    );
-    let blank_id = BatchGetBuildsInput {
-        ids: Some(vec!["p:1".to_owned(), String::new()]),
-    };
+    assert!(err.0[0].message.ends_with("Member must have length less than or equal to 100"), "{err}");
+    let blank_id = BatchGetBuildsInput { ids: Some(vec!["p:1".to_owned(), String::new()]) };
     assert_eq!(
         messages(validate(&blank_id)),
         ["Value '' at 'ids.2.member' failed to satisfy constraint: \

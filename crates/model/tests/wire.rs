@@ -1,8 +1,7 @@
 //! Generated types on both wire protocols: AWS JSON 1.1 (serde_json) and RPC v2 CBOR (ciborium).
 
 use kiln_model::codebuild::{
-    BatchGetBuildsOutput, Build, BuildPhase, BuildPhaseType, ComputeType, EnvironmentType,
-    SourceType, StatusType,
+    BatchGetBuildsOutput, Build, BuildPhase, BuildPhaseType, ComputeType, EnvironmentType, SourceType, StatusType,
 };
 use kiln_model::logs::GetLogEventsResponse;
 use kiln_model::{Blob, Timestamp};
@@ -84,10 +83,7 @@ fn parse_fixture() -> BatchGetBuildsOutput {
 }
 
 fn first_build(out: &BatchGetBuildsOutput) -> &Build {
-    out.builds
-        .as_deref()
-        .and_then(|b| b.first())
-        .expect("one build")
+    out.builds.as_deref().and_then(|b| b.first()).expect("one build")
 }
 
 fn to_cbor(value: &impl Serialize) -> Vec<u8> {
@@ -103,17 +99,11 @@ fn json_fields_are_typed() {
     assert_eq!(build.build_status, Some(StatusType::Succeeded));
     assert_eq!(build.build_number, Some(7));
     assert_eq!(build.start_time, Some(Timestamp(1_479_832_341.854)));
-    assert_eq!(
-        build.start_time.map(Timestamp::to_millis),
-        Some(1_479_832_341_854)
-    );
+    assert_eq!(build.start_time.map(Timestamp::to_millis), Some(1_479_832_341_854));
     let env = build.environment.as_ref().expect("environment");
     assert_eq!(env.r#type, Some(EnvironmentType::LinuxContainer));
     assert_eq!(env.compute_type, Some(ComputeType::BuildGeneral1Small));
-    assert_eq!(
-        build.source.as_ref().and_then(|s| s.r#type),
-        Some(SourceType::Codepipeline)
-    );
+    assert_eq!(build.source.as_ref().and_then(|s| s.r#type), Some(SourceType::Codepipeline));
     let phases = build.phases.as_deref().expect("phases");
     assert_eq!(phases.len(), 9);
     assert_eq!(
@@ -140,16 +130,11 @@ fn json_round_trip_is_lossless() {
 
 #[test]
 fn json_ignores_unknown_members_and_accepts_null() {
-    let build: Build = serde_json::from_str(
-        r#"{"id": "p:1", "someFutureMember": {"x": [1, 2]}, "buildNumber": null}"#,
-    )
-    .expect("unknown keys are ignored");
+    let build: Build = serde_json::from_str(r#"{"id": "p:1", "someFutureMember": {"x": [1, 2]}, "buildNumber": null}"#)
+        .expect("unknown keys are ignored");
     assert_eq!(build.id.as_deref(), Some("p:1"));
     assert_eq!(build.build_number, None);
-    assert_eq!(
-        serde_json::to_string(&build).expect("serializes"),
-        r#"{"id":"p:1"}"#
-    );
+    assert_eq!(serde_json::to_string(&build).expect("serializes"), r#"{"id":"p:1"}"#);
 }
 
 #[test]
@@ -173,10 +158,7 @@ impl Serialize for HumanReadableProbe {
 
 #[test]
 fn serializers_report_human_readability_as_timestamp_and_blob_expect() {
-    assert_eq!(
-        serde_json::to_string(&HumanReadableProbe).expect("json"),
-        "true"
-    );
+    assert_eq!(serde_json::to_string(&HumanReadableProbe).expect("json"), "true");
     let cbor: bool = ciborium::from_reader(to_cbor(&HumanReadableProbe).as_slice()).expect("cbor");
     assert!(!cbor, "ciborium must not be human readable");
 }
@@ -187,44 +169,25 @@ fn cbor_round_trip_tags_timestamps() {
     let bytes = to_cbor(&out);
 
     let value: ciborium::Value = ciborium::from_reader(bytes.as_slice()).expect("valid CBOR");
-    let build = map_get(&value, "builds")
-        .and_then(|b| b.as_array())
-        .and_then(|b| b.first())
-        .expect("builds[0]");
+    let build = map_get(&value, "builds").and_then(|b| b.as_array()).and_then(|b| b.first()).expect("builds[0]");
     for key in ["startTime", "endTime"] {
         match map_get(build, key) {
             Some(ciborium::Value::Tag(1, inner)) => {
-                assert!(
-                    matches!(**inner, ciborium::Value::Float(_)),
-                    "{key}: {inner:?}"
-                );
+                assert!(matches!(**inner, ciborium::Value::Float(_)), "{key}: {inner:?}");
             }
             other => panic!("{key} should be CBOR tag 1, got {other:?}"),
         }
     }
-    let first_phase = map_get(build, "phases")
-        .and_then(|p| p.as_array())
-        .and_then(|p| p.first())
-        .expect("phases[0]");
-    assert!(matches!(
-        map_get(first_phase, "startTime"),
-        Some(ciborium::Value::Tag(1, _))
-    ));
-    assert_eq!(
-        map_get(build, "buildStatus"),
-        Some(&ciborium::Value::Text("SUCCEEDED".to_owned()))
-    );
+    let first_phase = map_get(build, "phases").and_then(|p| p.as_array()).and_then(|p| p.first()).expect("phases[0]");
+    assert!(matches!(map_get(first_phase, "startTime"), Some(ciborium::Value::Tag(1, _))));
+    assert_eq!(map_get(build, "buildStatus"), Some(&ciborium::Value::Text("SUCCEEDED".to_owned())));
 
     let back: BatchGetBuildsOutput = ciborium::from_reader(bytes.as_slice()).expect("decodes");
     assert_eq!(back, out);
 }
 
 fn map_get<'a>(value: &'a ciborium::Value, key: &str) -> Option<&'a ciborium::Value> {
-    value
-        .as_map()?
-        .iter()
-        .find(|(k, _)| k.as_text() == Some(key))
-        .map(|(_, v)| v)
+    value.as_map()?.iter().find(|(k, _)| k.as_text() == Some(key)).map(|(_, v)| v)
 }
 
 #[test]
@@ -232,10 +195,7 @@ fn cbor_accepts_integer_timestamps_from_other_encoders() {
     use ciborium::Value;
     let phase = Value::Map(vec![
         (Value::Text("phaseType".into()), Value::Text("BUILD".into())),
-        (
-            Value::Text("startTime".into()),
-            Value::Tag(1, Box::new(Value::Integer(1_548_717_462.into()))),
-        ),
+        (Value::Text("startTime".into()), Value::Tag(1, Box::new(Value::Integer(1_548_717_462.into())))),
     ]);
     let decoded: BuildPhase = ciborium::from_reader(to_cbor(&phase).as_slice()).expect("decodes");
     assert_eq!(decoded.phase_type, Some(BuildPhaseType::Build));
@@ -255,11 +215,7 @@ fn logs_events_round_trip() {
     // Members in model order, which is the order the generated structs serialize in.
     let json = r#"{"events":[{"ingestionTime":1548717462200,"message":"[Container] Running command make","timestamp":1548717462122}],"nextBackwardToken":"b/1","nextForwardToken":"f/1"}"#;
     let response: GetLogEventsResponse = serde_json::from_str(json).expect("parses");
-    let event = response
-        .events
-        .as_deref()
-        .and_then(|e| e.first())
-        .expect("one event");
+    let event = response.events.as_deref().and_then(|e| e.first()).expect("one event");
     // Logs models its timestamps as longs (epoch milliseconds), not as `timestamp`.
     assert_eq!(event.timestamp, Some(1_548_717_462_122));
     assert_eq!(serde_json::to_string(&response).expect("serializes"), json);

@@ -53,11 +53,12 @@ fn lock(m: &Mutex<Connection>) -> MutexGuard<'_, Connection> {
     m.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
+/// Fields drop in order: the writer closes last and so runs SQLite's final checkpoint.
 pub struct SqliteStore {
-    writer: Mutex<Connection>,
     /// Empty for an in-memory database, whose connections cannot share it: the writer reads.
     readers: Vec<Mutex<Connection>>,
     next_reader: AtomicUsize,
+    writer: Mutex<Connection>,
 }
 
 impl SqliteStore {
