@@ -63,15 +63,7 @@ async fn start_and_follow(
     stop: &Notify,
     recorder: &mut Recorder,
 ) -> Result<(), String> {
-    let mut build: Build = serde_json::from_str(&record.doc).map_err(|e| format!("stored build is unreadable: {e}"))?;
-    // The log stream exists from PROVISIONING on: CodeBuild fills these fields then.
-    set_log_location(&mut build, &shared.api);
-    let doc = serde_json::to_string(&build).map_err(|e| e.to_string())?;
-    shared
-        .store
-        .update_build(&record.id, &mut |r| r.doc = doc.clone())
-        .map_err(|e| format!("cannot update build: {e}"))?;
-
+    let build: Build = serde_json::from_str(&record.doc).map_err(|e| format!("stored build is unreadable: {e}"))?;
     tokio::fs::create_dir_all(dir).await.map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
     let job = job_for(&build, record.number, &shared.api, &shared.exec, dir);
     let job_file = dir.join("job.json");
@@ -170,7 +162,7 @@ async fn start_and_follow(
     Ok(())
 }
 
-fn set_log_location(build: &mut Build, api: &kiln_api::Config) {
+pub(crate) fn set_log_location(build: &mut Build, api: &kiln_api::Config) {
     let project = build.project_name.clone().unwrap_or_default();
     let stream = build.id.as_deref().and_then(|id| id.split_once(':')).map(|(_, u)| u.to_string()).unwrap_or_default();
     let group = format!("/aws/codebuild/{project}");

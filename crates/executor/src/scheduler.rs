@@ -11,7 +11,7 @@ use kiln_model::codebuild::{Build, StatusType};
 use kiln_store::{BuildState, Store};
 use tokio::sync::Notify;
 
-use crate::run::{kill_leftovers, run_build};
+use crate::run::{kill_leftovers, run_build, set_log_location};
 
 /// How the executor runs builds on this machine.
 #[derive(Debug, Clone)]
@@ -150,6 +150,8 @@ fn claim(shared: &Arc<Shared>) {
             }
             let Ok(mut build) = serde_json::from_str::<Build>(&r.doc) else { return };
             end_phase(&mut build, StatusType::Succeeded, None, now);
+            // The log stream exists from PROVISIONING on: CodeBuild fills these fields then.
+            set_log_location(&mut build, &shared.api);
             if let Ok(doc) = serde_json::to_string(&build) {
                 r.doc = doc;
                 r.state = BuildState::Running;
