@@ -64,8 +64,8 @@ fn run(options: &Options) -> Result<(), String> {
     let tmp = tempfile::tempdir().map_err(|e| e.to_string())?;
     let repo = make_repo(tmp.path())?;
 
-    let floor = measure_floor(&repo, tmp.path(), latency_runs)?;
-    let floor_bwrap = if bwrap_works() { Some(measure_floor_bwrap(&repo, tmp.path(), latency_runs)?) } else { None };
+    let floor = measure_floor(&repo, tmp.path(), latency_runs, false)?;
+    let floor_bwrap = if bwrap_works() { Some(measure_floor(&repo, tmp.path(), latency_runs, true)?) } else { None };
 
     let server = KilnServer::start(&options.kiln, &tmp.path().join("data"))?;
     let mut conn = Connection::open(&server.addr).map_err(|e| e.to_string())?;
@@ -191,19 +191,30 @@ fn git(dir: &Path, args: &[&str]) -> Result<String, String> {
     Ok(String::from_utf8_lossy(&out.stdout).to_string())
 }
 
-/// The floor: clone the repository shallowly, then run a first command that prints the clock.
-fn measure_floor(repo: &Path, base: &Path, runs: usize) -> Result<Vec<f64>, String> {
+/// The floor: clone the repository shallowly, then run a first command that prints the clock
+/// (inside bubblewrap when `sandboxed`, as Kiln runs it).
+fn measure_floor(repo: &Path, base: &Path, runs: usize, sandboxed: bool) -> Result<Vec<f64>, String> {
     let url = format!("file://{}", repo.display());
     let mut samples = Vec::with_capacity(runs);
     for i in 0..runs {
-        let dest = base.join(format!("floor-{i}"));
+        let dest = base.join(format!("floor-{sandboxed}-{i}"));
         let t0 = now_ns();
         let clone = Command::new("git").args(["clone", "-q", "--depth", "1", &url]).arg(&dest).status();
         if !clone.map(|s| s.success()).unwrap_or(false) {
             return Err("floor: git clone failed".into());
         }
-        let out =
-            Command::new("sh").args(["-c", "date +%s%N"]).current_dir(&dest).output().map_err(|e| e.to_string())?;
+        let mut first = if sandboxed {
+            let mut c = Command::new("bwrap");
+            c.args(["--die-with-parent", "--unshare-all", "--share-net", "--ro-bind", "/", "/", "--dev", "/dev"]);
+            c.args(["--proc", "/proc", "--tmpfs", "/tmp", "--bind"]).arg(&dest).arg(&dest).arg("--chdir").arg(&dest);
+            c.args(["sh", "-c", "date +%s%N"]);
+            c
+        } else {
+            let mut c = Command::new("sh");
+            c.args(["-c", "date +%s%N"]).current_dir(&dest);
+            c
+        };
+        let out = first.output().map_err(|e| e.to_string())?;
         let t1: u128 = String::from_utf8_lossy(&out.stdout).trim().parse().map_err(|_| "floor: bad date output")?;
         samples.push((t1.saturating_sub(t0)) as f64 / 1e6);
         let _ = std::fs::remove_dir_all(&dest);
@@ -213,45 +224,6 @@ fn measure_floor(repo: &Path, base: &Path, runs: usize) -> Result<Vec<f64>, Stri
 
 fn bwrap_works() -> bool {
     Command::new("bwrap").args(["--ro-bind", "/", "/", "true"]).status().map(|s| s.success()).unwrap_or(false)
-}
-
-/// The same floor with the first command inside bubblewrap, as Kiln runs it.
-fn measure_floor_bwrap(repo: &Path, base: &Path, runs: usize) -> Result<Vec<f64>, String> {
-    let url = format!("file://{}", repo.display());
-    let mut samples = Vec::with_capacity(runs);
-    for i in 0..runs {
-        let dest = base.join(format!("floorb-{i}"));
-        let t0 = now_ns();
-        let clone = Command::new("git").args(["clone", "-q", "--depth", "1", &url]).arg(&dest).status();
-        if !clone.map(|s| s.success()).unwrap_or(false) {
-            return Err("floor: git clone failed".into());
-        }
-        let out = Command::new("bwrap")
-            .args([
-                "--die-with-parent",
-                "--unshare-all",
-                "--share-net",
-                "--ro-bind",
-                "/",
-                "/",
-                "--dev",
-                "/dev",
-                "--proc",
-                "/proc",
-                "--tmpfs",
-                "/tmp",
-                "--bind",
-            ])
-            .arg(&dest)
-            .arg(&dest)
-            .args(["sh", "-c", "date +%s%N"])
-            .output()
-            .map_err(|e| e.to_string())?;
-        let t1: u128 = String::from_utf8_lossy(&out.stdout).trim().parse().map_err(|_| "floor: bad date output")?;
-        samples.push((t1.saturating_sub(t0)) as f64 / 1e6);
-        let _ = std::fs::remove_dir_all(&dest);
-    }
-    Ok(samples)
 }
 
 struct KilnServer {

@@ -188,15 +188,7 @@ async fn failure_transitions_follow_codebuild() {
         ),
     )
     .await;
-    let id = cb
-        .start_build()
-        .project_name("fails-in-build")
-        .send()
-        .await
-        .expect("start")
-        .build_value()
-        .and_then(|b| b.id().map(str::to_string))
-        .expect("id");
+    let id = start(&cb, "fails-in-build").await;
     let build = wait_complete(&cb, &id).await;
     assert_eq!(build.build_status(), Some(&StatusType::Failed));
     let build_phase = build.phases().iter().find(|p| p.phase_type() == Some(&BuildPhaseType::Build)).expect("BUILD");
@@ -214,15 +206,7 @@ async fn failure_transitions_follow_codebuild() {
         inline_source("version: 0.2\nphases:\n  install:\n    commands:\n      - false\n  build:\n    commands:\n      - echo never\n"),
     )
     .await;
-    let id = cb
-        .start_build()
-        .project_name("fails-in-install")
-        .send()
-        .await
-        .expect("start")
-        .build_value()
-        .and_then(|b| b.id().map(str::to_string))
-        .expect("id");
+    let id = start(&cb, "fails-in-install").await;
     let build = wait_complete(&cb, &id).await;
     assert_eq!(build.build_status(), Some(&StatusType::Failed));
     assert_eq!(
@@ -245,21 +229,8 @@ async fn stop_build_kills_the_process_group() {
         )),
     )
     .await;
-    let id = cb
-        .start_build()
-        .project_name("stoppable")
-        .send()
-        .await
-        .expect("start")
-        .build_value()
-        .and_then(|b| b.id().map(str::to_string))
-        .expect("id");
-    // Wait until the command runs: its process is visible.
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while !marker_running(&marker) {
-        assert!(Instant::now() < deadline, "build command never started");
-        tokio::time::sleep(Duration::from_millis(25)).await;
-    }
+    let id = start(&cb, "stoppable").await;
+    wait_for_marker(&marker).await;
     cb.stop_build().id(&id).send().await.expect("stop build");
     let build = wait_complete(&cb, &id).await;
     assert_eq!(build.build_status(), Some(&StatusType::Stopped));
@@ -269,6 +240,21 @@ async fn stop_build_kills_the_process_group() {
     // Stopping it again is refused.
     let err = cb.stop_build().id(&id).send().await.expect_err("second stop");
     assert_eq!(err.as_service_error().and_then(|e| e.meta().code()), Some("InvalidInputException"));
+}
+
+/// Waits until the build's command runs: its process is visible.
+async fn wait_for_marker(marker: &str) {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while !marker_running(marker) {
+        assert!(Instant::now() < deadline, "build command never started");
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+}
+
+/// Starts a build of `project`; returns its id.
+async fn start(cb: &Client, project: &str) -> String {
+    let out = cb.start_build().project_name(project).send().await.expect("start build");
+    out.build_value().and_then(|b| b.id()).expect("build id").to_string()
 }
 
 fn marker_running(marker: &str) -> bool {
@@ -354,29 +340,9 @@ async fn builds_survive_a_crash_truthfully() {
     .await;
     create_project(&cb, "after-crash", inline_source("version: 0.2\nphases:\n  build:\n    commands: [echo ok]\n"))
         .await;
-    let running = cb
-        .start_build()
-        .project_name("crashy")
-        .send()
-        .await
-        .expect("start")
-        .build_value()
-        .and_then(|b| b.id().map(str::to_string))
-        .expect("id");
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while !marker_running(&marker) {
-        assert!(Instant::now() < deadline, "build command never started");
-        tokio::time::sleep(Duration::from_millis(25)).await;
-    }
-    let queued = cb
-        .start_build()
-        .project_name("after-crash")
-        .send()
-        .await
-        .expect("start")
-        .build_value()
-        .and_then(|b| b.id().map(str::to_string))
-        .expect("id");
+    let running = start(&cb, "crashy").await;
+    wait_for_marker(&marker).await;
+    let queued = start(&cb, "after-crash").await;
 
     server.kill9();
     server.restart();
