@@ -34,6 +34,7 @@ impl Api {
             unkeyed.idempotency_token = None;
             to_doc(&unkeyed)?
         };
+        let _serialised = token.as_ref().map(|_| self.lock_idempotency());
         if let Some(token) = &token
             && let Some(build) = self.replay_idempotent(token, &request_hash)?
         {
@@ -135,6 +136,7 @@ impl Api {
             return Err(ApiError::ResourceNotFound(format!("Build {id} not found")));
         };
         let request_hash = format!("retry:{id}");
+        let _serialised = input.idempotency_token.as_ref().map(|_| self.lock_idempotency());
         if let Some(token) = &input.idempotency_token
             && let Some(build) = self.replay_idempotent(token, &request_hash)?
         {
@@ -182,6 +184,13 @@ impl Api {
         }
         let deleted = self.store.delete_builds(&deletable)?;
         Ok(BatchDeleteBuildsOutput { builds_deleted: Some(deleted), builds_not_deleted: Some(not_deleted) })
+    }
+
+    fn lock_idempotency(&self) -> std::sync::MutexGuard<'_, ()> {
+        match self.idempotency.lock() {
+            Ok(guard) => guard,
+            Err(poisoned) => poisoned.into_inner(),
+        }
     }
 
     /// A build made with the same token and the same parameters within the window, or the

@@ -59,11 +59,14 @@ pub struct Api {
     pub store: Arc<dyn Store>,
     pub scheduler: Arc<dyn Scheduler>,
     pub config: Config,
+    /// Serialises StartBuild/RetryBuild calls that carry an idempotency token, so that two
+    /// concurrent calls with one token cannot both start a build.
+    idempotency: Arc<std::sync::Mutex<()>>,
 }
 
 impl Api {
     pub fn new(store: Arc<dyn Store>, scheduler: Arc<dyn Scheduler>, config: Config) -> Self {
-        Api { store, scheduler, config }
+        Api { store, scheduler, config, idempotency: Arc::default() }
     }
 }
 

@@ -115,10 +115,23 @@ fn recover(shared: &Shared) {
     }
 }
 
+/// Idempotency tokens are valid for five minutes; older ones are purged once a minute.
+const IDEMPOTENCY_WINDOW_MS: i64 = 5 * 60 * 1000;
+const PURGE_EVERY: Duration = Duration::from_secs(60);
+
 async fn queue_loop(shared: Arc<Shared>) {
+    let mut last_purge = tokio::time::Instant::now();
     loop {
         expire_queued(&shared);
         claim(&shared);
+        if last_purge.elapsed() >= PURGE_EVERY
+            && let Err(e) = shared.store.purge_idempotency(kiln_api::now_ms() - IDEMPOTENCY_WINDOW_MS)
+        {
+            tracing::warn!("cannot purge expired idempotency tokens: {e}");
+        }
+        if last_purge.elapsed() >= PURGE_EVERY {
+            last_purge = tokio::time::Instant::now();
+        }
         // Woken by StartBuild, StopBuild and finished builds; the tick catches queued timeouts.
         tokio::select! {
             _ = shared.wake.notified() => {}

@@ -66,9 +66,8 @@ impl SqliteStore {
     /// the schema up to date.
     pub fn open(path: &Path) -> Result<Self> {
         let io = |what: &str, e: std::io::Error| StoreError::Backend(format!("{what}: {e}"));
-        if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
-            create_dirs_durably(parent).map_err(|e| io("creating the database directory", e))?;
-        }
+        let dir = parent_dir(path);
+        create_dirs_durably(dir).map_err(|e| io("creating the database directory", e))?;
         let mut writer = Connection::open(path).db()?;
         configure(&writer)?;
         let mode: String = writer.query_row("PRAGMA journal_mode = WAL", [], |row| row.get(0)).db()?;
@@ -78,9 +77,7 @@ impl SqliteStore {
         schema::migrate(&mut writer)?;
         // SQLite fsyncs the directory when it creates a journal, not when it creates the
         // database file itself.
-        if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
-            sync_dir(parent).map_err(|e| io("syncing the database directory", e))?;
-        }
+        sync_dir(dir).map_err(|e| io("syncing the database directory", e))?;
         let mut readers = Vec::with_capacity(READERS);
         for _ in 0..READERS {
             let reader = Connection::open(path).db()?;
@@ -141,6 +138,8 @@ impl SqliteStore {
 
 /// Per-connection settings (SQLite does not persist these).
 fn configure(conn: &Connection) -> Result<()> {
+    // Room for every statement the store prepares (about 40), so none is re-prepared.
+    conn.set_prepared_statement_cache_capacity(64);
     conn.busy_timeout(BUSY_TIMEOUT).db()?;
     conn.pragma_update(None, "foreign_keys", true).db()?;
     conn.pragma_update(None, "synchronous", "FULL").db()?;
@@ -153,18 +152,21 @@ fn create_dirs_durably(dir: &Path) -> std::io::Result<()> {
     if dir.is_dir() {
         return Ok(());
     }
-    if let Some(parent) = dir.parent().filter(|p| !p.as_os_str().is_empty()) {
-        create_dirs_durably(parent)?;
-    }
+    let parent = parent_dir(dir);
+    create_dirs_durably(parent)?;
     match std::fs::create_dir(dir) {
-        Ok(()) => {}
+        Ok(()) => sync_dir(parent),
         // Another process won the race; it is there either way.
-        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => return Ok(()),
-        Err(e) => return Err(e),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+        Err(e) => Err(e),
     }
-    match dir.parent().filter(|p| !p.as_os_str().is_empty()) {
-        Some(parent) => sync_dir(parent),
-        None => Ok(()),
+}
+
+/// The directory holding `path` (`.` for a bare file name).
+fn parent_dir(path: &Path) -> &Path {
+    match path.parent() {
+        Some(parent) if !parent.as_os_str().is_empty() => parent,
+        _ => Path::new("."),
     }
 }
 

@@ -46,7 +46,13 @@ fn bench_many_builds() {
     let ids: Vec<String> = (0..total).map(|i| format!("project-{}:{i:08}", i % PROJECTS)).collect();
 
     let start = Instant::now();
+    let mut tenth = Instant::now();
     for (i, id) in ids.iter().enumerate() {
+        // The rate per tenth shows whether inserts slow down as the table grows.
+        if i > 0 && i % (total / 10).max(1) == 0 {
+            rate(&format!("  insert_build up to {i}"), (total / 10).max(1), tenth.elapsed());
+            tenth = Instant::now();
+        }
         let build = BuildRecord {
             id: id.clone(),
             project: format!("project-{}", i % PROJECTS),
