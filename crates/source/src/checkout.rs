@@ -7,29 +7,76 @@
 use std::path::Path;
 
 use crate::SourceError;
-use crate::git::{Git, failure};
-use crate::strategy::commit;
+use crate::git::{Git, display, failure};
+use crate::strategy::{Found, commit};
+use crate::version::is_full_object_id;
 
-/// Checks out `sha` detached; if the version named `branch`, also creates that local branch
-/// at the fetched branch tip. `default_branch` records `origin/HEAD` like a clone does.
+/// The branch to leave next to the detached HEAD.
+pub(crate) struct LocalBranch<'a> {
+    pub name: &'a str,
+    /// The fetch already stored the branch tip as `refs/heads/<name>` and
+    /// `refs/remotes/origin/<name>`.
+    pub fetched: bool,
+    /// The version was empty: record `origin/HEAD` like a clone does.
+    pub default: bool,
+}
+
+/// Checks out `found` detached in `dest` and returns the commit now at HEAD; if the version
+/// named a branch, makes sure that local branch exists (at the fetched branch tip, or at
+/// the commit when no tip was stored). `original` is the version text, for errors.
 pub(crate) fn check_out(
     git: &mut Git<'_>,
-    sha: &str,
-    branch: Option<&str>,
-    default_branch: bool,
-) -> Result<(), SourceError> {
-    git.run(&["-c", "advice.detachedHead=false", "checkout", "-q", "--detach", sha])?;
-    let Some(branch) = branch else {
-        return Ok(());
+    dest: &Path,
+    found: &Found,
+    branch: Option<LocalBranch<'_>>,
+    original: &str,
+) -> Result<String, SourceError> {
+    let rev = match found {
+        Found::Commit(rev) | Found::Rev(rev) => rev.as_str(),
     };
-    let tracking = format!("refs/remotes/origin/{branch}");
-    let tracked = commit(git, &tracking)?;
-    let tip = tracked.as_deref().unwrap_or(sha);
-    quiet(git, &["update-ref", &format!("refs/heads/{branch}"), tip])?;
-    if default_branch && tracked.is_some() {
+    // Also right when the fetch created the branch `git init` had made current: with no
+    // index yet, git treats this as an initial checkout and writes every file.
+    let args = ["-c", "advice.detachedHead=false", "checkout", "-q", "--detach", rev];
+    let shown = display(&args);
+    git.log(&shown);
+    let outcome = git.exec(&args)?;
+    if !outcome.success {
+        // A ref naming a tree or blob: the version names no commit, git did nothing wrong.
+        if let Found::Rev(rev) = found
+            && commit(git, rev)?.is_none()
+        {
+            return Err(SourceError::ref_not_found(original));
+        }
+        return Err(failure(&shown, &outcome));
+    }
+    let sha = match found {
+        Found::Commit(sha) => sha.clone(),
+        Found::Rev(_) => head_commit(git, dest)?,
+    };
+    let Some(branch) = branch else {
+        return Ok(sha);
+    };
+    if !branch.fetched {
+        quiet(git, &["update-ref", &format!("refs/heads/{}", branch.name), &sha])?;
+    } else if branch.default {
+        let tracking = format!("refs/remotes/origin/{}", branch.name);
         quiet(git, &["symbolic-ref", "refs/remotes/origin/HEAD", &tracking])?;
     }
-    Ok(())
+    Ok(sha)
+}
+
+/// The commit a detached HEAD points at. A detached HEAD is stored as the commit id in
+/// `.git/HEAD` (gitrepository-layout), which saves a `git rev-parse`; other ref storage
+/// (reftable) keeps a placeholder there, so ask git then.
+fn head_commit(git: &Git<'_>, dest: &Path) -> Result<String, SourceError> {
+    if let Ok(text) = std::fs::read_to_string(dest.join(".git").join("HEAD"))
+        && is_full_object_id(text.trim())
+    {
+        return Ok(text.trim().to_ascii_lowercase());
+    }
+    let args = ["rev-parse", "--verify", "HEAD"];
+    let outcome = git.exec(&args)?;
+    if outcome.success { Ok(outcome.stdout.trim().to_string()) } else { Err(failure(&display(&args), &outcome)) }
 }
 
 /// Initialises submodules recursively, shallow when the superproject is.
@@ -49,5 +96,5 @@ pub(crate) fn update_submodules(git: &mut Git<'_>, dest: &Path, depth: Option<u3
 /// Runs a local bookkeeping command without logging it.
 fn quiet(git: &Git<'_>, args: &[&str]) -> Result<(), SourceError> {
     let outcome = git.exec(args)?;
-    if outcome.success { Ok(()) } else { Err(failure(&crate::git::display(args), &outcome)) }
+    if outcome.success { Ok(()) } else { Err(failure(&display(args), &outcome)) }
 }

@@ -1,10 +1,13 @@
 //! kiln-source: fetches a git source at exactly the requested CodeBuild `sourceVersion`
 //! into a directory, using the git CLI and fetching only what that version needs.
 //!
-//! Steps: `git init`, `git remote add origin <location>`, one `git ls-remote --symref` to
-//! resolve names, a targeted `git fetch` (by advertised object id, else by ref name, else
+//! Steps: `git init` (then `origin` is written into `.git/config`, as
+//! `git remote add origin <location>` would), one `git ls-remote --symref` to resolve
+//! names, a targeted `git fetch` (by advertised object id, else by ref name, else
 //! everything), then a detached `git checkout` and optionally
-//! `git submodule update --init --recursive`.
+//! `git submodule update --init --recursive`. A branch, tag, pull request or fetchable
+//! commit id takes four git commands (`init`, `ls-remote`, `fetch`, `checkout`), the
+//! default branch a fifth to record `origin/HEAD`: each one delays the build's start.
 //!
 //! git runs with the server user's configuration (so `url.<base>.insteadOf`, credential
 //! helpers and ssh config apply) plus [`FetchRequest::git_env`], and never prompts.
@@ -24,6 +27,7 @@
 mod checkout;
 mod error;
 mod git;
+mod origin;
 mod provider;
 mod redact;
 mod remote;
@@ -88,18 +92,21 @@ pub fn fetch(req: &FetchRequest, log: &mut dyn FnMut(&str)) -> Result<Fetched, S
     let mut git = Git::new(&req.dest, &req.git_env, log);
     git.log(&format!("Fetching {location} at {}", if original.is_empty() { "the default branch" } else { original }));
     git.run(&["init", "-q"])?;
-    git.run(&["remote", "add", "origin", &req.location])?;
+    origin::configure(&mut git, &req.dest, &req.location)?;
     if is_ssh(&req.location) && !user_configured_ssh(&git)? {
         git.use_batch_ssh();
     }
 
     let remote = list_remote(&mut git, &location)?;
     let resolved = remote::resolve(&version, original, &remote)?;
-    let sha = strategy::fetch_target(&mut git, &resolved.target, depth, original)?;
+    let found = strategy::fetch_target(&mut git, &resolved.target, depth, original)?;
+    let branch = resolved.branch.as_deref().map(|name| checkout::LocalBranch {
+        name,
+        fetched: resolved.target.fetched_branch() == Some(name),
+        default: matches!(version, version::Version::Default),
+    });
+    let sha = checkout::check_out(&mut git, &req.dest, &found, branch, original)?;
     git.log(&format!("Resolved {} to commit {sha}", describe(original, &resolved.target)));
-
-    let is_default = matches!(version, version::Version::Default);
-    checkout::check_out(&mut git, &sha, resolved.branch.as_deref(), is_default)?;
     if req.submodules {
         checkout::update_submodules(&mut git, &req.dest, depth)?;
     }

@@ -86,6 +86,17 @@ pub(crate) enum Target {
     Short { prefix: String },
 }
 
+impl Target {
+    /// The branch whose tip this target fetches, if it fetches one: the tip is then also
+    /// stored as the local branch of that name (see [`tip_destinations`]).
+    pub fn fetched_branch(&self) -> Option<&str> {
+        match self {
+            Target::Tip { refname, .. } | Target::OnRef { refname, .. } => branch_name(refname),
+            Target::Commit { .. } | Target::Short { .. } => None,
+        }
+    }
+}
+
 /// A resolved version.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Resolved {
@@ -153,6 +164,16 @@ pub(crate) fn local_ref(refname: &str) -> Option<String> {
     } else {
         None
     }
+}
+
+/// Where a fetched tip is stored: [`local_ref`] and, for a branch, also the local branch
+/// of that name, so the fetch itself creates the layout [`crate::checkout`] describes.
+pub(crate) fn tip_destinations(refname: &str) -> Vec<String> {
+    let mut destinations: Vec<String> = local_ref(refname).into_iter().collect();
+    if let Some(branch) = branch_name(refname) {
+        destinations.push(format!("refs/heads/{branch}"));
+    }
+    destinations
 }
 
 #[cfg(test)]
@@ -239,6 +260,19 @@ mod tests {
         assert_eq!(local_ref("refs/heads/a/b").as_deref(), Some("refs/remotes/origin/a/b"));
         assert_eq!(local_ref("refs/tags/v1").as_deref(), Some("refs/tags/v1"));
         assert_eq!(local_ref("HEAD"), None);
+    }
+
+    #[test]
+    fn branch_tips_also_go_to_the_local_branch() {
+        assert_eq!(tip_destinations("refs/heads/a/b"), ["refs/remotes/origin/a/b", "refs/heads/a/b"]);
+        assert_eq!(tip_destinations("refs/pull/7/head"), ["refs/pull/7/head"]);
+        assert!(tip_destinations("HEAD").is_empty());
+        let on_ref = Target::OnRef { refname: "refs/heads/x".into(), sha: A.into() };
+        assert_eq!(on_ref.fetched_branch(), Some("x"));
+        let tag = Target::Tip { refname: "refs/tags/x".into(), oid: A.into() };
+        assert_eq!(tag.fetched_branch(), None);
+        let commit = Target::Commit { sha: A.into(), tip_of: Some("refs/heads/x".into()) };
+        assert_eq!(commit.fetched_branch(), None);
     }
 
     #[test]

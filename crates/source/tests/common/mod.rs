@@ -158,3 +158,30 @@ pub fn run_version(up: &Upstream, version: Option<&str>, depth: Option<u32>) -> 
     req.depth = depth;
     run(req)
 }
+
+/// Adds `GIT_TRACE2_EVENT` to `req` so that [`git_commands`] can tell which git commands ran.
+pub fn trace_commands(req: &mut FetchRequest, trace: &Path) {
+    req.git_env.push(("GIT_TRACE2_EVENT".into(), trace.to_str().expect("utf-8 path").into()));
+}
+
+/// The git commands (`init`, `fetch`, ...) a trace written by [`trace_commands`] records,
+/// in order: top-level processes only, not their children (`upload-pack`, `index-pack`, ...).
+pub fn git_commands(trace: &Path) -> Vec<String> {
+    let text = std::fs::read_to_string(trace).unwrap_or_default();
+    let field = |line: &str, name: &str| -> Option<String> {
+        let start = line.find(&format!("\"{name}\":\""))? + name.len() + 4;
+        let len = line[start..].find('"')?;
+        Some(line[start..start + len].to_string())
+    };
+    text.lines()
+        .filter(|line| line.contains("\"event\":\"cmd_name\""))
+        .filter(|line| field(line, "sid").is_some_and(|sid| !sid.contains('/')))
+        .filter_map(|line| field(line, "name"))
+        .collect()
+}
+
+/// All git processes a trace written by [`trace_commands`] records, children included.
+pub fn git_processes(trace: &Path) -> usize {
+    let text = std::fs::read_to_string(trace).unwrap_or_default();
+    text.lines().filter(|line| line.contains("\"event\":\"start\"")).count()
+}
