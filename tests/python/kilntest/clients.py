@@ -8,7 +8,9 @@ only protocol is `smithy-rpc-v2-cbor`, which is what boto3 >= 1.44 picks for Cod
 
 from __future__ import annotations
 
+import atexit
 import json
+import shutil
 import tempfile
 from pathlib import Path
 
@@ -31,6 +33,7 @@ class ProtocolMismatch(AssertionError):
 def _model_dir(protocol: str) -> Path:
     """A botocore data dir whose CodeBuild model speaks only `protocol`."""
     root = Path(tempfile.mkdtemp(prefix=f"kiln-model-{protocol}-"))
+    atexit.register(shutil.rmtree, root, True)
     doc = json.loads((contract.MODEL_DIR / contract.MODEL_FILES["codebuild"]).read_text())
     doc["metadata"]["protocol"] = protocol
     doc["metadata"]["protocols"] = [protocol]

@@ -147,7 +147,10 @@ def check_value(m: Model, shape_name: str, value, path: str, protocol: str, out:
         if not isinstance(value, list):
             out.append(f"{path}: expected a list ({shape_name}), got {type(value).__name__}")
             return
-        bounds(len(value), "length")
+        # An empty list passes a list's min: CodeBuild itself answers `"buildsNotFound": []`
+        # (aws-cli's batch-get-builds example) though the model reuses BuildIds (min 1) there.
+        if value:
+            bounds(len(value), "length")
         for i, item in enumerate(value):
             check_value(m, shape["member"]["shape"], item, f"{path}[{i}]", protocol, out)
     elif kind == "map":

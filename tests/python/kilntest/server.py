@@ -25,7 +25,8 @@ def kiln_bin() -> Path:
 
 
 class KilnServer:
-    """One server process over one data dir; `restart()` starts a new process on the same dir."""
+    """One server process over one data dir; `start()` again after `kill9()` or `stop()` runs a new
+    process on the same dir."""
 
     def __init__(self, data_dir: Path, *, concurrency: int = 4, env: dict | None = None,
                  args: list[str] | None = None, log_path: Path | None = None):
@@ -46,7 +47,7 @@ class KilnServer:
         # are meant to run without them.
         for name in ("KILN_ACCESS_KEY_ID", "KILN_SECRET_ACCESS_KEY", "KILN_CREDENTIALS_FILE",
                      "KILN_LISTEN", "KILN_DATA_DIR", "KILN_CONCURRENCY", "KILN_MINUTE_SECONDS",
-                     "KILN_STOP_GRACE_SECONDS"):
+                     "KILN_STOP_GRACE_SECONDS", "KILN_MAX_QUEUED_BUILDS"):
             env.pop(name, None)
         env.setdefault("RUST_LOG", "info")
         env.update(self.extra_env)
@@ -97,11 +98,6 @@ class KilnServer:
         except OSError:
             return ""
 
-    @property
-    def pid(self) -> int:
-        assert self.proc is not None
-        return self.proc.pid
-
     def kill9(self) -> None:
         """`kill -9` the server process only (its builds' process groups live on)."""
         if self.proc and self.proc.poll() is None:
@@ -118,15 +114,6 @@ class KilnServer:
                 self.proc.kill()
                 self.proc.wait(timeout=10)
         self.kill_build_groups()
-
-    def restart(self) -> "KilnServer":
-        self.stop_only_server()
-        return self.start()
-
-    def stop_only_server(self) -> None:
-        if self.proc and self.proc.poll() is None:
-            self.proc.terminate()
-            self.proc.wait(timeout=10)
 
     def kill_build_groups(self) -> None:
         """Kills the process groups of this server's build agents (recorded in
