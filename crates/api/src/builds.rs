@@ -13,6 +13,9 @@ use crate::{Api, ApiError, Caller, now_ms};
 /// How long an idempotency token is remembered (CodeBuild: 5 minutes).
 const IDEMPOTENCY_WINDOW_MS: i64 = 5 * 60 * 1000;
 
+/// How long StopBuild waits for a running build to end before answering with its current state.
+const STOP_WAIT: std::time::Duration = std::time::Duration::from_secs(2);
+
 impl Api {
     pub fn start_build(&self, input: StartBuildInput, caller: &Caller) -> Result<StartBuildOutput, ApiError> {
         kiln_model::validate(&input)?;
@@ -122,6 +125,12 @@ impl Api {
         }
         if was_running {
             self.scheduler.stop(&id);
+            // CodeBuild answers StopBuild with the build already STOPPED; the process group
+            // usually ends within milliseconds of SIGTERM, so wait a little for it.
+            self.scheduler.wait_until_finished(&id, STOP_WAIT);
+            if let Some(stopped) = self.store.get_build(&id)? {
+                return Ok(StopBuildOutput { build: Some(from_doc(&stopped.doc)?) });
+            }
         } else {
             // A slot may be free for the project's next queued build.
             self.scheduler.wake();
@@ -215,7 +224,7 @@ impl Api {
     fn enqueue(&self, build: Build, idempotency: Option<(String, String)>) -> Result<Build, ApiError> {
         let project = build.project_name.clone().unwrap_or_default();
         let id = build.id.clone().unwrap_or_default();
-        let now = now_ms();
+        let now = self.next_submission_ms();
         self.check_limits(&project)?;
         let record = BuildRecord {
             id: id.clone(),

@@ -44,6 +44,8 @@ pub trait Scheduler: Send + Sync + 'static {
     fn wake(&self);
     /// StopBuild was asked for a running build (the store already records the request).
     fn stop(&self, build_id: &str);
+    /// Blocks until the build is no longer running here, or `timeout` passes.
+    fn wait_until_finished(&self, build_id: &str, timeout: std::time::Duration);
 }
 
 /// Who is calling: recorded as the build's `initiator`.
@@ -62,11 +64,27 @@ pub struct Api {
     /// Serialises StartBuild/RetryBuild calls that carry an idempotency token, so that two
     /// concurrent calls with one token cannot both start a build.
     idempotency: Arc<std::sync::Mutex<()>>,
+    /// The last submission time handed out: submissions get strictly increasing times, so that
+    /// ListBuilds orders builds started within one millisecond as they were started.
+    last_submission_ms: Arc<std::sync::atomic::AtomicI64>,
 }
 
 impl Api {
     pub fn new(store: Arc<dyn Store>, scheduler: Arc<dyn Scheduler>, config: Config) -> Self {
-        Api { store, scheduler, config, idempotency: Arc::default() }
+        Api { store, scheduler, config, idempotency: Arc::default(), last_submission_ms: Arc::default() }
+    }
+}
+
+impl Api {
+    /// Now, or one millisecond after the previous submission if that is later.
+    pub(crate) fn next_submission_ms(&self) -> i64 {
+        use std::sync::atomic::Ordering;
+        let now = now_ms();
+        let previous = self
+            .last_submission_ms
+            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |last| Some(now.max(last + 1)))
+            .unwrap_or(now);
+        now.max(previous + 1)
     }
 }
 

@@ -36,10 +36,13 @@ pub fn end_phase(build: &mut Build, status: StatusType, contexts: Option<Vec<Pha
     phase.phase_status = Some(status);
     phase.end_time = Some(Timestamp::from_millis(end_ms));
     phase.duration_in_seconds = Some((end_ms - start_ms) / 1000);
-    let queue_like = matches!(phase.phase_type, Some(BuildPhaseType::Submitted | BuildPhaseType::Queued));
+    // SUBMITTED and QUEUED never carry contexts, nor does a phase ended by StopBuild (CodeBuild's
+    // stop-build example); other phases carry one empty context unless given one.
+    let no_default = matches!(phase.phase_type, Some(BuildPhaseType::Submitted | BuildPhaseType::Queued))
+        || status == StatusType::Stopped;
     phase.contexts = match contexts {
         Some(c) => Some(c),
-        None if queue_like => None,
+        None if no_default => None,
         None => Some(vec![context("", "")]),
     };
 }
@@ -96,6 +99,7 @@ mod tests {
         assert_eq!(phases[2].duration_in_seconds, Some(34));
         assert_eq!(phases[2].contexts, Some(vec![context("", "")]));
         assert_eq!(phases[3].phase_status, Some(StatusType::Stopped));
+        assert_eq!(phases[3].contexts, None);
         let completed = &phases[4];
         assert_eq!(completed.phase_type, Some(BuildPhaseType::Completed));
         assert_eq!(completed.phase_status, None);

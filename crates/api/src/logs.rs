@@ -17,7 +17,7 @@ enum Cursor {
 }
 
 fn parse_token(token: &str) -> Result<Cursor, ApiError> {
-    let bad = || ApiError::InvalidInput(format!("The specified nextToken is invalid: {token}"));
+    let bad = || ApiError::InvalidInput("The specified nextToken is invalid.".to_string());
     let (dir, pos) = token.split_once('/').ok_or_else(bad)?;
     let pos: i64 = pos.parse().map_err(|_| bad())?;
     match dir {

@@ -20,6 +20,8 @@ use crate::scheduler::Shared;
 
 /// How often buffered log lines are written while a build runs.
 const LOG_FLUSH_EVERY: Duration = Duration::from_millis(50);
+/// How often the store is asked whether a stop was requested.
+const STOP_CHECK_EVERY: Duration = Duration::from_secs(1);
 /// After SIGKILL, how long to wait for the agent's output to close before giving up on it.
 const AFTER_KILL_WAIT: Duration = Duration::from_secs(5);
 /// The file in a build's directory that holds its agent's process group id.
@@ -93,6 +95,7 @@ async fn start_and_follow(
     let deadline = tokio::time::sleep(shared.exec.minute * minutes as u32);
     tokio::pin!(deadline);
     let mut flush = tokio::time::interval(LOG_FLUSH_EVERY);
+    let mut stop_check = tokio::time::interval(STOP_CHECK_EVERY);
     let mut ending: Option<Ending> = None;
     let far_future = tokio::time::Instant::now() + Duration::from_secs(100 * 365 * 24 * 3600);
     let kill_at = tokio::time::sleep_until(far_future);
@@ -114,14 +117,10 @@ async fn start_and_follow(
                 Ok(None) | Err(_) => break,
             },
             _ = stop.notified(), if ending.is_none() => {
-                ending = Some(Ending::Stopped);
-                signal_group(pgid, Signal::SIGTERM);
-                kill_at.as_mut().reset(tokio::time::Instant::now() + shared.exec.stop_grace);
+                begin_ending(&mut ending, Ending::Stopped, pgid, kill_at.as_mut(), shared.exec.stop_grace);
             }
             _ = &mut deadline, if ending.is_none() => {
-                ending = Some(Ending::TimedOut);
-                signal_group(pgid, Signal::SIGTERM);
-                kill_at.as_mut().reset(tokio::time::Instant::now() + shared.exec.stop_grace);
+                begin_ending(&mut ending, Ending::TimedOut, pgid, kill_at.as_mut(), shared.exec.stop_grace);
             }
             _ = &mut kill_at => {
                 if killed {
@@ -133,6 +132,13 @@ async fn start_and_follow(
                 kill_at.as_mut().reset(tokio::time::Instant::now() + AFTER_KILL_WAIT);
             }
             _ = flush.tick() => recorder.flush_logs(),
+            // The store is the source of truth for stop requests (another server process may
+            // have taken the StopBuild call); the in-process signal is only the fast path.
+            _ = stop_check.tick(), if ending.is_none() => {
+                if matches!(shared.store.get_build(&record.id), Ok(Some(r)) if r.stop_requested) {
+                    begin_ending(&mut ending, Ending::Stopped, pgid, kill_at.as_mut(), shared.exec.stop_grace);
+                }
+            }
         }
     }
     // Whatever the build left behind in its process group goes with it, as a container would.
@@ -175,6 +181,19 @@ pub(crate) fn set_log_location(build: &mut Build, api: &kiln_api::Config) {
         Some(format!("arn:aws:logs:{}:{}:log-group:{group}:log-stream:{stream}", api.region, api.account_id));
     logs.group_name = Some(group);
     logs.stream_name = Some(stream);
+}
+
+/// Starts ending a build from outside: SIGTERM to its process group now, SIGKILL after `grace`.
+fn begin_ending(
+    ending: &mut Option<Ending>,
+    why: Ending,
+    pgid: Option<Pid>,
+    kill_at: std::pin::Pin<&mut tokio::time::Sleep>,
+    grace: Duration,
+) {
+    *ending = Some(why);
+    signal_group(pgid, Signal::SIGTERM);
+    kill_at.reset(tokio::time::Instant::now() + grace);
 }
 
 fn signal_group(pgid: Option<Pid>, signal: Signal) {

@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 use std::path::PathBuf;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Condvar, Mutex};
 use std::time::Duration;
 
 use kiln_api::lifecycle::{complete, end_phase};
@@ -38,6 +38,8 @@ pub(crate) struct Shared {
     wake: Notify,
     /// Running builds by id, with the signal that asks them to stop.
     running: Mutex<HashMap<String, Arc<Notify>>>,
+    /// Signalled whenever a build leaves `running`.
+    finished: Condvar,
 }
 
 impl Shared {
@@ -50,6 +52,7 @@ impl Shared {
 
     pub(crate) fn finished(&self, id: &str) {
         self.running().remove(id);
+        self.finished.notify_all();
         self.wake.notify_one();
     }
 }
@@ -69,13 +72,35 @@ impl kiln_api::Scheduler for Scheduler {
             stop.notify_one();
         }
     }
+
+    fn wait_until_finished(&self, build_id: &str, timeout: Duration) {
+        let deadline = std::time::Instant::now() + timeout;
+        let mut running = self.shared.running();
+        while running.contains_key(build_id) {
+            let left = deadline.saturating_duration_since(std::time::Instant::now());
+            if left.is_zero() {
+                return;
+            }
+            running = match self.shared.finished.wait_timeout(running, left) {
+                Ok((guard, _)) => guard,
+                Err(poisoned) => poisoned.into_inner().0,
+            };
+        }
+    }
 }
 
 impl Scheduler {
     /// Recovers what a previous run left behind, then starts the queue loop on the current
     /// tokio runtime.
     pub fn start(store: Arc<dyn Store>, api: kiln_api::Config, exec: ExecutorConfig) -> Arc<Scheduler> {
-        let shared = Arc::new(Shared { store, api, exec, wake: Notify::new(), running: Mutex::new(HashMap::new()) });
+        let shared = Arc::new(Shared {
+            store,
+            api,
+            exec,
+            wake: Notify::new(),
+            running: Mutex::new(HashMap::new()),
+            finished: Condvar::new(),
+        });
         recover(&shared);
         tokio::spawn(queue_loop(shared.clone()));
         Arc::new(Scheduler { shared })
@@ -156,6 +181,9 @@ fn claim(shared: &Arc<Shared>) {
     for record in queued {
         let now = kiln_api::now_ms();
         let mut claimed = false;
+        // Registered before the claim is visible, so a StopBuild that sees RUNNING finds it.
+        let stop = Arc::new(Notify::new());
+        shared.running().insert(record.id.clone(), stop.clone());
         let result = shared.store.update_build(&record.id, &mut |r| {
             // Another claimer (or StopBuild) may have got there first.
             if r.state != BuildState::Queued {
@@ -173,12 +201,15 @@ fn claim(shared: &Arc<Shared>) {
         });
         match result {
             Ok(Some(r)) if claimed => {
-                let stop = Arc::new(Notify::new());
-                shared.running().insert(r.id.clone(), stop.clone());
                 tokio::spawn(run_build(shared.clone(), r, stop));
             }
-            Ok(_) => {}
-            Err(e) => tracing::error!(build = %record.id, "cannot claim build: {e}"),
+            Ok(_) => {
+                shared.running().remove(&record.id);
+            }
+            Err(e) => {
+                shared.running().remove(&record.id);
+                tracing::error!(build = %record.id, "cannot claim build: {e}");
+            }
         }
     }
 }

@@ -231,7 +231,10 @@ async fn stop_build_kills_the_process_group() {
     .await;
     let id = start(&cb, "stoppable").await;
     wait_for_marker(&marker).await;
-    cb.stop_build().id(&id).send().await.expect("stop build");
+    let stopped = cb.stop_build().id(&id).send().await.expect("stop build");
+    // Like CodeBuild, StopBuild answers with the build already stopped (the process group
+    // ends within the wait on SIGTERM).
+    assert_eq!(stopped.build_value().and_then(|b| b.build_status()), Some(&StatusType::Stopped));
     let build = wait_complete(&cb, &id).await;
     assert_eq!(build.build_status(), Some(&StatusType::Stopped));
     let last_two: Vec<String> = phase_types(&build).into_iter().rev().take(2).collect();

@@ -39,6 +39,10 @@ pub enum WireError {
     /// The path/target names no operation this endpoint serves.
     #[error("{0}")]
     UnknownOperation(String),
+    /// A member holds a value outside its enum: a constraint violation, reported as the
+    /// service's validation exception (the server picks its name per service).
+    #[error("{0}")]
+    InvalidValue(String),
 }
 
 impl WireError {
@@ -46,6 +50,7 @@ impl WireError {
         match self {
             WireError::Serialization(_) => "SerializationException",
             WireError::UnknownOperation(_) => "UnknownOperationException",
+            WireError::InvalidValue(_) => "ValidationException",
         }
     }
 }
@@ -109,7 +114,7 @@ pub fn decode<T: DeserializeOwned + Default>(protocol: Protocol, body: &[u8]) ->
                 if inner.is_syntax() || inner.is_eof() {
                     WireError::Serialization(format!("Request body is not valid JSON: {inner}"))
                 } else {
-                    WireError::Serialization(describe_type_error(&path, &inner.to_string()))
+                    type_error(&path, &strip_position(&inner.to_string()))
                 }
             })
         }
@@ -122,7 +127,7 @@ pub fn decode<T: DeserializeOwned + Default>(protocol: Protocol, body: &[u8]) ->
             let json = cbor_to_json(value)?;
             serde_path_to_error::deserialize(json).map_err(|e| {
                 let path = e.path().to_string();
-                WireError::Serialization(describe_type_error(&path, &e.into_inner().to_string()))
+                type_error(&path, &e.into_inner().to_string())
             })
         }
     }
@@ -166,6 +171,30 @@ fn cbor_to_json(value: ciborium::Value) -> Result<serde_json::Value, WireError> 
         }
         _ => return Err(WireError::Serialization("Unsupported CBOR data item".to_string())),
     })
+}
+
+/// serde_json appends " at line L column C" to type errors; the member path says more.
+fn strip_position(message: &str) -> String {
+    match message.rfind(" at line ") {
+        Some(i) => message[..i].to_string(),
+        None => message.to_string(),
+    }
+}
+
+/// Turns serde's "unknown variant `X`, expected one of `A`, `B`" into AWS's enum constraint
+/// message; anything else is a serialization error naming the member.
+fn type_error(path: &str, message: &str) -> WireError {
+    if let Some(rest) = message.strip_prefix("unknown variant `")
+        && let Some((value, expected)) = rest.split_once("`, expected one of ")
+    {
+        let allowed: Vec<&str> = expected.split(", ").map(|v| v.trim_matches('`')).collect();
+        return WireError::InvalidValue(format!(
+            "1 validation error detected: Value '{value}' at '{path}' failed to satisfy constraint: \
+             Member must satisfy enum value set: [{}]",
+            allowed.join(", ")
+        ));
+    }
+    WireError::Serialization(describe_type_error(path, message))
 }
 
 fn describe_type_error(path: &str, message: &str) -> String {

@@ -15,6 +15,16 @@ pub enum Failure {
 const CODEBUILD: &str = kiln_model::codebuild::TARGET_PREFIX;
 const LOGS: &str = kiln_model::logs::TARGET_PREFIX;
 
+/// The exception name a service uses for a generic code: CodeBuild reports every validation
+/// problem as InvalidInputException, CloudWatch Logs as InvalidParameterException.
+pub fn service_code<'a>(target_prefix: &str, code: &'a str) -> &'a str {
+    match (target_prefix, code) {
+        (LOGS, "InvalidInputException" | "ValidationException") => "InvalidParameterException",
+        (CODEBUILD, "ValidationException") => "InvalidInputException",
+        _ => code,
+    }
+}
+
 /// Runs one operation handler on the blocking pool.
 async fn run<I, O>(
     api: &Api,

@@ -11,6 +11,8 @@ use kiln_api::{Api, Caller};
 use kiln_wire::sigv4::{self, Credentials};
 use kiln_wire::{Protocol, WireError};
 
+use super::dispatch::service_code;
+
 /// The largest request body accepted (CodeBuild's requests are small; a buildspec override
 /// is the largest member).
 pub const MAX_BODY: usize = 6 * 1024 * 1024;
@@ -44,6 +46,8 @@ async fn answer(state: &State, req: Request) -> Response {
             return error(Protocol::AwsJson11, 400, "UnknownOperationException", "Missing X-Amz-Target header");
         }
         Ok(None) => return (StatusCode::NOT_FOUND, "not found\n").into_response(),
+        // Answer in the protocol the client spoke: RPC v2 paths get CBOR.
+        Err(e) if path.starts_with("/service/") => return wire_error(Protocol::RpcV2Cbor, &e),
         Err(e) => return wire_error(Protocol::AwsJson11, &e),
     };
     let body: Bytes = match axum::body::to_bytes(body, MAX_BODY).await {
@@ -75,12 +79,14 @@ async fn answer(state: &State, req: Request) -> Response {
     };
     match super::dispatch::dispatch(&state.api, &call, body, caller).await {
         Ok(bytes) => ok(call.protocol, bytes),
-        Err(super::dispatch::Failure::Wire(e)) => wire_error(call.protocol, &e),
+        Err(super::dispatch::Failure::Wire(e)) => {
+            error(call.protocol, 400, service_code(&call.target_prefix, e.code()), &e.to_string())
+        }
         Err(super::dispatch::Failure::Api(e)) => {
             if e.status() >= 500 {
                 tracing::error!(operation = %call.operation, "internal failure: {e}");
             }
-            error(call.protocol, e.status(), e.code(), &e.to_string())
+            error(call.protocol, e.status(), service_code(&call.target_prefix, e.code()), &e.to_string())
         }
     }
 }
