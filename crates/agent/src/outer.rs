@@ -173,7 +173,7 @@ fn read_buildspec(setting: Option<&str>, src_dir: &Path, emit: &Emitter) -> Resu
 
 /// Whether a `buildspec` setting is the YAML itself rather than a path.
 fn is_inline(text: &str) -> bool {
-    text.contains('\n') || text.starts_with("version")
+    text.contains('\n') || text.starts_with("version:")
 }
 
 /// Starts the inner stage (sandboxed when asked) and relays its events. Returns
@@ -240,4 +240,18 @@ fn finalize(emit: &Emitter) {
     emit.phase_start("FINALIZING");
     emit.agent("Phase is FINALIZING");
     emit.phase_end("FINALIZING", "SUCCEEDED", None);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_inline;
+
+    #[test]
+    fn inline_buildspecs_are_told_from_paths() {
+        assert!(is_inline("version: 0.2\nphases:\n  build:\n    commands: [true]\n"));
+        assert!(is_inline("version: 0.2"));
+        assert!(!is_inline("buildspec.yml"));
+        assert!(!is_inline("ci/buildspec-release.yml"));
+        assert!(!is_inline("versions/buildspec.yml"));
+    }
 }

@@ -44,7 +44,7 @@ impl Api {
             return Ok(StartBuildOutput { build: Some(build) });
         }
         let build = self.build_from_project(&project, &input, caller)?;
-        let build = self.enqueue(build, token.map(|t| (t, request_hash)))?;
+        let build = self.enqueue(&project, build, token.map(|t| (t, request_hash)))?;
         Ok(StartBuildOutput { build: Some(build) })
     }
 
@@ -171,7 +171,7 @@ impl Api {
             ..Default::default()
         };
         self.fill_new_build(&mut build, &project, caller);
-        let build = self.enqueue(build, input.idempotency_token.map(|t| (t, request_hash)))?;
+        let build = self.enqueue(&project, build, input.idempotency_token.map(|t| (t, request_hash)))?;
         Ok(RetryBuildOutput { build: Some(build) })
     }
 
@@ -221,14 +221,19 @@ impl Api {
     }
 
     /// Stores a new build QUEUED and wakes the scheduler.
-    fn enqueue(&self, build: Build, idempotency: Option<(String, String)>) -> Result<Build, ApiError> {
-        let project = build.project_name.clone().unwrap_or_default();
+    fn enqueue(
+        &self,
+        project: &Project,
+        build: Build,
+        idempotency: Option<(String, String)>,
+    ) -> Result<Build, ApiError> {
+        let project_name = build.project_name.clone().unwrap_or_default();
         let id = build.id.clone().unwrap_or_default();
         let now = self.next_submission_ms();
-        self.check_limits(&project)?;
+        self.check_limits(project, &project_name)?;
         let record = BuildRecord {
             id: id.clone(),
-            project,
+            project: project_name,
             number: 0,
             state: BuildState::Queued,
             submitted_ms: now,
@@ -263,16 +268,13 @@ impl Api {
 
     /// CodeBuild's limits at submission: the project's concurrent build limit (StartBuild fails,
     /// builds are not queued past it) and the account's queue limit.
-    fn check_limits(&self, project_name: &str) -> Result<(), ApiError> {
-        if let Some(record) = self.store.get_project(project_name)? {
-            let project: Project = from_doc(&record.doc)?;
-            if let Some(limit) = project.concurrent_build_limit {
-                let active = self.store.active_builds_of_project(project_name)?;
-                if active >= usize::try_from(limit).unwrap_or(0) {
-                    return Err(ApiError::AccountLimitExceeded(format!(
-                        "Build concurrency limit of {limit} reached for project {project_name}"
-                    )));
-                }
+    fn check_limits(&self, project: &Project, project_name: &str) -> Result<(), ApiError> {
+        if let Some(limit) = project.concurrent_build_limit {
+            let active = self.store.active_builds_of_project(project_name)?;
+            if active >= usize::try_from(limit).unwrap_or(0) {
+                return Err(ApiError::AccountLimitExceeded(format!(
+                    "Build concurrency limit of {limit} reached for project {project_name}"
+                )));
             }
         }
         let queue_limit = self.config.max_queued.max(1);
