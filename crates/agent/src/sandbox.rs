@@ -38,6 +38,8 @@ pub fn command(job: &Job, exe: &Path, job_file: &Path) -> Command {
         c.arg("--tmpfs").arg(hidden);
     }
     c.arg("--bind").arg(&job.build_dir).arg(&job.build_dir);
+    // The agent binary itself may live under a path hidden above (a checkout in /tmp, say).
+    c.arg("--ro-bind").arg(exe).arg(exe);
     c.arg("--chdir").arg(job.build_dir.join("src"));
     c.arg("--").arg(exe).arg("agent").arg("inner").arg(job_file);
     c

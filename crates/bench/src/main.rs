@@ -298,7 +298,14 @@ fn measure_kiln(conn: &mut Connection, runs: usize) -> Result<Vec<f64>, String> 
             std::thread::sleep(Duration::from_millis(2));
         };
         if build["buildStatus"] != "SUCCEEDED" {
-            return Err(format!("build {id} ended {}", build["buildStatus"]));
+            let failed: Vec<String> = build["phases"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter(|p| p["phaseStatus"].as_str().is_some_and(|s| s != "SUCCEEDED"))
+                .map(|p| format!("{} {} {}", p["phaseType"], p["phaseStatus"], p["contexts"]))
+                .collect();
+            return Err(format!("build {id} ended {}: {}", build["buildStatus"], failed.join("; ")));
         }
         let request = json!({
             "logGroupName": build["logs"]["groupName"],

@@ -74,3 +74,21 @@ fn logs_prints_a_finished_build_and_follows_a_running_one() {
     let (ok, _) = kiln_logs(&server, &["cli-logs:00000000-0000-0000-0000-000000000000"]);
     assert!(!ok, "an unknown build is an error");
 }
+
+/// The sandbox hides /tmp and the data dir; a kiln binary installed under either must still be
+/// able to start its agent inside the sandbox.
+#[test]
+fn builds_run_when_the_kiln_binary_lives_under_tmp() {
+    let dir = tempfile::Builder::new().prefix("kiln-bin").tempdir_in("/tmp").expect("tempdir in /tmp");
+    let exe = dir.path().join("kiln");
+    std::fs::copy(env!("CARGO_BIN_EXE_kiln"), &exe).expect("copy kiln");
+    let server = Server::start_from(&exe, &[], &[]);
+    create_inline_project(&server, "from-tmp", "version: 0.2\nphases:\n  build:\n    commands:\n      - echo ran\n");
+    let id = start(&server, "from-tmp");
+    let status = wait_for("build to finish", Duration::from_secs(30), || {
+        let (_, body) = json_call(&server.addr, "CodeBuild_20161006.BatchGetBuilds", &json!({"ids": [id]}));
+        let build = &body["builds"][0];
+        (build["buildComplete"] == true).then(|| build["buildStatus"].as_str().unwrap_or_default().to_string())
+    });
+    assert_eq!(status, "SUCCEEDED");
+}

@@ -15,6 +15,7 @@ pub struct Server {
     _tmp: Option<tempfile::TempDir>,
     args: Vec<String>,
     env: Vec<(String, String)>,
+    exe: PathBuf,
 }
 
 impl Server {
@@ -24,6 +25,11 @@ impl Server {
 
     /// Starts `kiln serve` on 127.0.0.1:0 with extra flags and environment.
     pub fn start_with(args: &[&str], env: &[(&str, &str)]) -> Server {
+        Server::start_from(Path::new(env!("CARGO_BIN_EXE_kiln")), args, env)
+    }
+
+    /// Starts a given kiln binary.
+    pub fn start_from(exe: &Path, args: &[&str], env: &[(&str, &str)]) -> Server {
         let tmp = tempfile::tempdir().expect("tempdir");
         let mut server = Server {
             child: None,
@@ -33,13 +39,14 @@ impl Server {
             _tmp: Some(tmp),
             args: args.iter().map(|s| s.to_string()).collect(),
             env: env.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
+            exe: exe.to_path_buf(),
         };
         server.spawn("127.0.0.1:0");
         server
     }
 
     fn spawn(&mut self, listen: &str) {
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_kiln"));
+        let mut cmd = Command::new(&self.exe);
         cmd.arg("serve").arg("--listen").arg(listen).arg("--data-dir").arg(&self.data_dir);
         cmd.args(&self.args);
         cmd.env_remove("KILN_ACCESS_KEY_ID").env_remove("KILN_SECRET_ACCESS_KEY");
