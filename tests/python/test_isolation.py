@@ -11,8 +11,6 @@ import pytest
 
 from kilntest.builds import buildspec, create_project, exported, log_text, no_source, run_build, uniq, wait_builds
 
-HERE = Path(__file__).resolve().parent
-
 
 def bwrap_works() -> bool:
     if shutil.which("bwrap") is None:
@@ -22,8 +20,9 @@ def bwrap_works() -> bool:
 
 @pytest.fixture
 def host_dir():
-    """A host directory outside /tmp (which the sandbox replaces) and outside the data dir."""
-    path = HERE / f".sandbox-probe-{uuid.uuid4().hex[:8]}"
+    """A host directory outside /tmp (which the sandbox replaces) and outside the data dir. Not
+    beside this file: CI may check the project out under /tmp."""
+    path = Path("/var/tmp") / f"kiln-sandbox-probe-{uuid.uuid4().hex[:8]}"
     path.mkdir()
     yield path
     shutil.rmtree(path, ignore_errors=True)
