@@ -1,15 +1,22 @@
 //! The agent's only output channel: events as JSON lines on standard output, written whole
 //! under a lock so that lines from output-reader threads never interleave.
+//!
+//! Every line leaves through [`Emitter::write`], which hides the build's secret values in log
+//! lines and phase contexts (see `crate::mask`): the outer stage's own lines, the lines it
+//! relays from the inner stage ([`Emitter::raw`]), and build output alike.
 
+use std::borrow::Cow;
 use std::io::Write;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, PoisonError, RwLock};
 
 use crate::clock::{container_line, now_ms};
+use crate::mask::Secrets;
 use crate::protocol::{Context, Event};
 
 #[derive(Clone)]
 pub struct Emitter {
     out: Arc<Mutex<Box<dyn Write + Send>>>,
+    secrets: Arc<RwLock<Secrets>>,
 }
 
 impl Emitter {
@@ -18,21 +25,38 @@ impl Emitter {
     }
 
     pub fn to(out: Box<dyn Write + Send>) -> Self {
-        Emitter { out: Arc::new(Mutex::new(out)) }
+        Emitter { out: Arc::new(Mutex::new(out)), secrets: Arc::default() }
+    }
+
+    /// From now on, these values are shown as `***` in every log line and phase context.
+    pub fn hide(&self, values: impl IntoIterator<Item = String>) {
+        self.secrets.write().unwrap_or_else(PoisonError::into_inner).add(values);
     }
 
     pub fn emit(&self, event: &Event) {
+        let secrets = self.secrets.read().unwrap_or_else(PoisonError::into_inner);
+        let event = if secrets.is_empty() { Cow::Borrowed(event) } else { Cow::Owned(masked(event, &secrets)) };
+        drop(secrets);
         let mut line = event.to_line();
         line.push('\n');
-        self.raw(&line);
+        self.write(&line);
     }
 
-    /// Writes an already-encoded event line (the outer stage relays the inner stage's lines).
+    /// Writes an already-encoded event line (the outer stage relays the inner stage's lines),
+    /// masked like any other.
     pub fn raw(&self, line: &str) {
-        let mut out = match self.out.lock() {
-            Ok(guard) => guard,
-            Err(poisoned) => poisoned.into_inner(),
-        };
+        let hiding = !self.secrets.read().unwrap_or_else(PoisonError::into_inner).is_empty();
+        if !hiding {
+            return self.write(line);
+        }
+        match Event::from_line(line.trim_end()) {
+            Some(event) => self.emit(&event),
+            None => self.log(line.trim_end()),
+        }
+    }
+
+    fn write(&self, line: &str) {
+        let mut out = self.out.lock().unwrap_or_else(PoisonError::into_inner);
         // If the executor is gone there is no one to tell; the build is being torn down.
         let _ = out.write_all(line.as_bytes());
         let _ = out.flush();
@@ -60,5 +84,76 @@ impl Emitter {
         self.agent(&format!("Phase context status code: {code} Message: {message}"));
         let contexts = vec![context.unwrap_or(Context { status_code: String::new(), message: String::new() })];
         self.emit(&Event::PhaseEnd { phase: phase.to_string(), status: status.to_string(), contexts, at_ms: now_ms() });
+    }
+}
+
+/// `event` with the secrets hidden in what reaches the build log and the phase contexts.
+fn masked(event: &Event, secrets: &Secrets) -> Event {
+    match event {
+        Event::Log { at_ms, line } => Event::Log { at_ms: *at_ms, line: secrets.mask(line).into_owned() },
+        Event::PhaseEnd { phase, status, contexts, at_ms } => Event::PhaseEnd {
+            phase: phase.clone(),
+            status: status.clone(),
+            contexts: contexts
+                .iter()
+                .map(|c| Context { status_code: c.status_code.clone(), message: secrets.mask(&c.message).into_owned() })
+                .collect(),
+            at_ms: *at_ms,
+        },
+        other => other.clone(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// An emitter writing into a buffer the test can read.
+    fn capture() -> (Emitter, Arc<Mutex<Vec<u8>>>) {
+        #[derive(Clone)]
+        struct Shared(Arc<Mutex<Vec<u8>>>);
+        impl Write for Shared {
+            fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+                self.0.lock().unwrap_or_else(PoisonError::into_inner).extend_from_slice(buf);
+                Ok(buf.len())
+            }
+            fn flush(&mut self) -> std::io::Result<()> {
+                Ok(())
+            }
+        }
+        let buf = Arc::new(Mutex::new(Vec::new()));
+        (Emitter::to(Box::new(Shared(buf.clone()))), buf)
+    }
+
+    fn text(buf: &Arc<Mutex<Vec<u8>>>) -> String {
+        String::from_utf8(buf.lock().unwrap_or_else(PoisonError::into_inner).clone()).expect("utf-8")
+    }
+
+    #[test]
+    fn own_relayed_and_context_lines_are_masked() {
+        let (emit, buf) = capture();
+        emit.log("before s3cr3t");
+        emit.hide(["s3cr3t".to_string()]);
+        emit.log("echo s3cr3t");
+        emit.agent("Running command echo s3cr3t");
+        let relayed = Event::Log { at_ms: 1, line: "inner says s3cr3t".into() }.to_line();
+        emit.raw(&format!("{relayed}\n"));
+        emit.raw("not an event s3cr3t\n");
+        emit.phase_end(
+            "BUILD",
+            "FAILED",
+            Some(Context { status_code: "COMMAND_EXECUTION_ERROR".into(), message: "cmd s3cr3t failed".into() }),
+        );
+        emit.emit(&Event::Exported { variables: vec![("X".into(), "s3cr3t".into())] });
+        let out = text(&buf);
+        let lines: Vec<&str> = out.lines().collect();
+        assert!(lines[0].contains("before s3cr3t"), "lines before hide() are not rewritten");
+        let after = lines[1..].join("\n");
+        assert_eq!(after.matches("s3cr3t").count(), 1, "only the exported value keeps it: {after}");
+        assert!(after.contains(r#""line":"echo ***""#), "{after}");
+        assert!(after.contains("inner says ***"), "{after}");
+        assert!(after.contains("not an event ***"), "{after}");
+        assert!(after.contains(r#""message":"cmd *** failed""#), "{after}");
+        assert!(after.contains("Message: cmd *** failed"), "{after}");
     }
 }

@@ -1,5 +1,6 @@
 //! The environment a build's commands start with: the documented `CODEBUILD_*` variables,
-//! the buildspec's `env.variables`, then the project's and StartBuild's variables.
+//! the buildspec's `env.variables`, the resolved Parameter Store and Secrets Manager
+//! variables, then the project's and StartBuild's plaintext variables.
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -13,6 +14,7 @@ const INHERITED: &[&str] = &["PATH", "LANG", "LC_ALL", "TZ"];
 pub fn initial(
     job: &Job,
     buildspec_vars: &[(String, String)],
+    secret_vars: &[(String, String)],
     src_dir: &Path,
     resolved: Option<&str>,
 ) -> BTreeMap<String, String> {
@@ -26,8 +28,10 @@ pub fn initial(
         .or_insert_with(|| "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin".to_string());
     env.insert("HOME".to_string(), job.build_dir.join("home").display().to_string());
     env.insert("TMPDIR".to_string(), "/tmp".to_string());
-    // Precedence: buildspec < project < StartBuild override (job.env is already in that order).
-    for (k, v) in buildspec_vars.iter().chain(job.env.iter()) {
+    // Precedence: buildspec < project < StartBuild override. `secret_vars` holds the buildspec's
+    // looked-up variables before the project's and StartBuild's, whose names `job.env` never
+    // shares (the executor gives each name one type), so this order is that precedence.
+    for (k, v) in buildspec_vars.iter().chain(secret_vars).chain(job.env.iter()) {
         env.insert(k.clone(), v.clone());
     }
     // CODEBUILD_* are reserved: what CodeBuild sets wins over anything a user defined.

@@ -46,8 +46,22 @@ pub fn run(job: &Job, emit: &Emitter) -> bool {
             return false;
         }
     };
+    let secret_env = match crate::secrets::receive_in_inner(&mut std::io::stdin().lock()) {
+        Ok(vars) => vars,
+        Err(e) => {
+            emit.agent(&format!("Internal error: {e}"));
+            emit.emit(&Event::PhasesOutcome { failed: true, aborted: true });
+            return false;
+        }
+    };
     let src_dir = job.build_dir.join("src");
-    let env = environment::initial(job, &spec.env.variables, &src_dir, prepared.resolved_source_version.as_deref());
+    let env = environment::initial(
+        job,
+        &spec.env.variables,
+        &secret_env,
+        &src_dir,
+        prepared.resolved_source_version.as_deref(),
+    );
     let kind = match spec.env.shell.as_deref() {
         Some(shell) => ShellKind::from_buildspec(shell).unwrap_or(ShellKind::Sh),
         None => ShellKind::Sh,

@@ -10,9 +10,11 @@ pub mod clock;
 pub mod emit;
 mod environment;
 mod inner;
+pub mod mask;
 mod outer;
 pub mod protocol;
 pub mod sandbox;
+mod secrets;
 pub mod shell;
 
 use emit::Emitter;

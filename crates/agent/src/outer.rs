@@ -7,6 +7,8 @@ use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::process::{Command, Stdio};
 
+use kiln_artifacts::{ArtifactError, collect, write_zip};
+use kiln_objects::{FsObjectStore, ObjectError, ObjectStore, PutOptions};
 use kiln_source::{FetchRequest, GitProvider, SourceError};
 
 use crate::clock::now_ms;
@@ -55,7 +57,7 @@ fn run_stages(job: &mut Job, emit: &Emitter) -> Result<bool, ()> {
     if !aborted {
         emit.phase_start("UPLOAD_ARTIFACTS");
         emit.agent("Entering phase UPLOAD_ARTIFACTS");
-        match upload_artifacts(job) {
+        match upload_artifacts(job, emit) {
             Ok(()) => emit.phase_end("UPLOAD_ARTIFACTS", "SUCCEEDED", None),
             Err(context) => {
                 succeeded = false;
@@ -108,6 +110,7 @@ fn download_source(job: &Job, emit: &Emitter) -> Result<Prepared, Context> {
     };
     emit.agent(&format!("CODEBUILD_SRC_DIR={}", src_dir.display()));
     let buildspec_text = read_buildspec(job.buildspec.as_deref(), &src_dir, emit)?;
+    let secret_env;
     match kiln_buildspec::parse(&buildspec_text) {
         Ok(spec) => {
             if let Some(warnings) = kiln_buildspec::format_warnings(&spec.warnings) {
@@ -115,15 +118,9 @@ fn download_source(job: &Job, emit: &Emitter) -> Result<Prepared, Context> {
                     emit.agent(line);
                 }
             }
-            let mut unresolved = job.unresolved_env.clone();
-            unresolved.extend(spec.env.parameter_store.iter().map(|(name, _)| format!("{name} (env.parameter-store)")));
-            unresolved.extend(spec.env.secrets_manager.iter().map(|(name, _)| format!("{name} (env.secrets-manager)")));
-            if !unresolved.is_empty() {
-                return Err(client_error(format!(
-                    "Kiln cannot resolve Parameter Store and Secrets Manager variables yet: {}",
-                    unresolved.join(", ")
-                )));
-            }
+            emit.agent("Processing environment variables");
+            let lookups = crate::secrets::lookups(job, &spec.env);
+            secret_env = crate::secrets::resolve(lookups, emit, &mut std::io::stdin().lock())?;
             let count = [&spec.phases.install, &spec.phases.pre_build, &spec.phases.build, &spec.phases.post_build]
                 .iter()
                 .filter(|p| p.is_some())
@@ -134,7 +131,7 @@ fn download_source(job: &Job, emit: &Emitter) -> Result<Prepared, Context> {
             return Err(Context { status_code: "YAML_FILE_ERROR".to_string(), message: e.to_string() });
         }
     }
-    Ok(Prepared { buildspec_text, resolved_source_version: resolved })
+    Ok(Prepared { buildspec_text, resolved_source_version: resolved, secret_env })
 }
 
 fn source_error_context(e: &SourceError) -> Context {
@@ -195,7 +192,7 @@ fn run_inner(job: &Job, emit: &Emitter) -> (bool, bool) {
         }
     };
     let mut command: Command = sandbox::command(job, &exe, &job_file);
-    command.stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::inherit());
+    command.stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::inherit());
     let mut child = match command.spawn() {
         Ok(child) => child,
         Err(e) => {
@@ -203,6 +200,11 @@ fn run_inner(job: &Job, emit: &Emitter) -> (bool, bool) {
             return (true, true);
         }
     };
+    // Resolved secrets go over the pipe, never into the inner job file.
+    if let Some(stdin) = child.stdin.take() {
+        let secret_env = job.prepared.as_ref().map(|p| p.secret_env.as_slice()).unwrap_or_default();
+        crate::secrets::send_to_inner(stdin, secret_env);
+    }
     let mut outcome = None;
     if let Some(stdout) = child.stdout.take() {
         for line in BufReader::new(stdout).lines() {
@@ -229,10 +231,67 @@ fn run_inner(job: &Job, emit: &Emitter) -> (bool, bool) {
     }
 }
 
-fn upload_artifacts(job: &Job) -> Result<(), Context> {
-    match job.artifacts_type.as_deref() {
-        None | Some("NO_ARTIFACTS") => Ok(()),
-        Some(other) => Err(client_error(format!("artifact type {other} is not supported by this Kiln version yet"))),
+/// UPLOAD_ARTIFACTS: the files the buildspec's `artifacts` select, as one ZIP or as separate
+/// objects, into the object store.
+fn upload_artifacts(job: &Job, emit: &Emitter) -> Result<(), Context> {
+    if job.secondary_artifacts > 0 {
+        return Err(client_error("secondary artifacts are not supported by this Kiln version yet"));
+    }
+    let Some(target) = &job.artifacts else {
+        return Ok(());
+    };
+    let text = job.prepared.as_ref().map(|p| p.buildspec_text.as_str()).unwrap_or_default();
+    let spec = kiln_buildspec::parse(text).map_err(|e| client_error(e.to_string()))?;
+    let Some(artifacts) = spec.artifacts else {
+        return Err(client_error(ArtifactError::NoMatches.to_string()));
+    };
+    let src_dir = job.build_dir.join("src");
+    let entries = collect(&src_dir, &artifacts).map_err(|e| client_error(e.to_string()))?;
+    let key = match (&artifacts.name, target.override_name) {
+        (Some(name), true) => replace_last(&target.key, name),
+        _ => target.key.clone(),
+    };
+    let store = FsObjectStore::open(&job.objects_dir).map_err(|e| client_error(e.to_string()))?;
+    let options = PutOptions {
+        content_type: None,
+        metadata: [("codebuild-buildarn".to_string(), job.build_arn.clone())].into_iter().collect(),
+    };
+    let location = format!("arn:aws:s3:::{}/{key}", target.bucket);
+    if target.zip {
+        let zip_path = job.build_dir.join("tmp").join("artifact.zip");
+        let digests = write_zip(&entries, &zip_path).map_err(|e| client_error(e.to_string()))?;
+        let mut file =
+            std::fs::File::open(&zip_path).map_err(|e| client_error(format!("reading the artifact: {e}")))?;
+        store.put(&target.bucket, &key, &mut file, &options).map_err(|e| upload_error(&target.bucket, &e))?;
+        emit.agent(&format!("Uploaded {} files as {location} ({} bytes)", entries.len(), digests.size));
+        emit.emit(&Event::Artifacts { location, sha256: Some(digests.sha256), md5: Some(digests.md5) });
+    } else {
+        for entry in &entries {
+            let mut file = std::fs::File::open(&entry.source)
+                .map_err(|e| client_error(format!("reading {}: {e}", entry.source.display())))?;
+            let object = format!("{key}/{}", entry.name);
+            store.put(&target.bucket, &object, &mut file, &options).map_err(|e| upload_error(&target.bucket, &e))?;
+        }
+        emit.agent(&format!("Uploaded {} files to {location}", entries.len()));
+        emit.emit(&Event::Artifacts { location, sha256: None, md5: None });
+    }
+    Ok(())
+}
+
+fn upload_error(bucket: &str, e: &ObjectError) -> Context {
+    match e {
+        ObjectError::NoSuchBucket(_) => {
+            client_error(format!("Error uploading artifacts: bucket {bucket} does not exist"))
+        }
+        other => client_error(format!("Error uploading artifacts: {other}")),
+    }
+}
+
+/// `a/b/c` with its last part replaced by `name`.
+fn replace_last(key: &str, name: &str) -> String {
+    match key.rsplit_once('/') {
+        Some((prefix, _)) => format!("{prefix}/{name}"),
+        None => name.to_string(),
     }
 }
 
@@ -244,7 +303,7 @@ fn finalize(emit: &Emitter) {
 
 #[cfg(test)]
 mod tests {
-    use super::is_inline;
+    use super::{is_inline, replace_last};
 
     #[test]
     fn inline_buildspecs_are_told_from_paths() {
@@ -253,5 +312,11 @@ mod tests {
         assert!(!is_inline("buildspec.yml"));
         assert!(!is_inline("ci/buildspec-release.yml"));
         assert!(!is_inline("versions/buildspec.yml"));
+    }
+
+    #[test]
+    fn override_names_replace_the_last_key_part() {
+        assert_eq!(replace_last("path/1234/name.zip", "app-1.2.zip"), "path/1234/app-1.2.zip");
+        assert_eq!(replace_last("name.zip", "app.zip"), "app.zip");
     }
 }

@@ -31,13 +31,22 @@ pub struct Job {
     pub sandbox: bool,
     /// Paths the sandbox must not show (the data dir: other builds, the store).
     pub hidden_paths: Vec<PathBuf>,
-    /// The artifact type of the build (`NO_ARTIFACTS`, `S3`, ...), if any.
-    pub artifacts_type: Option<String>,
-    /// Project or StartBuild variables whose type Kiln cannot resolve yet (PARAMETER_STORE,
-    /// SECRETS_MANAGER), as `NAME (TYPE)`: the build fails naming them rather than run with
-    /// the parameter's name as the value.
+    /// Where the primary artifact goes; `None` for NO_ARTIFACTS.
     #[serde(default)]
-    pub unresolved_env: Vec<String>,
+    pub artifacts: Option<ArtifactTarget>,
+    /// How many secondary artifacts the build asks for (not uploaded yet: the build fails
+    /// UPLOAD_ARTIFACTS saying so rather than drop them).
+    #[serde(default)]
+    pub secondary_artifacts: usize,
+    /// The object store (a directory) artifacts are written to.
+    #[serde(default)]
+    pub objects_dir: PathBuf,
+    /// Project and StartBuild variables whose values live in Parameter Store or Secrets
+    /// Manager: references only; the outer stage asks the executor for the values (see
+    /// `crate::secrets`), so no secret is ever written into a job file. Their names are not in
+    /// `env`.
+    #[serde(default)]
+    pub secret_env: Vec<SecretVar>,
     /// Filled by the outer stage for the inner one.
     #[serde(default)]
     pub prepared: Option<Prepared>,
@@ -55,11 +64,58 @@ pub struct SourceSpec {
     pub submodules: bool,
 }
 
+/// An S3 artifact's destination, as the project (or StartBuild's override) sets it.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ArtifactTarget {
+    pub bucket: String,
+    /// The object key (ZIP) or key prefix (files), `path/[build uuid/]name`.
+    pub key: String,
+    pub zip: bool,
+    /// `overrideArtifactName`: the buildspec's `artifacts.name` replaces the last part of the key.
+    pub override_name: bool,
+}
+
 /// What the outer stage learned before the phases run.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Prepared {
     pub buildspec_text: String,
     pub resolved_source_version: Option<String>,
+    /// Resolved Parameter Store and Secrets Manager variables, in precedence order. Never
+    /// serialized: the inner stage gets them on its stdin, not in its job file.
+    #[serde(skip)]
+    pub secret_env: Vec<(String, String)>,
+}
+
+/// Where a variable's value is kept.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum SecretSource {
+    /// The reference is a parameter name (or `name:version`).
+    ParameterStore,
+    /// The reference is `secret-id:json-key:version-stage:version-id` (parts after the id optional).
+    SecretsManager,
+}
+
+/// A value to look up.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SecretRef {
+    pub source: SecretSource,
+    pub reference: String,
+}
+
+/// A variable whose value is looked up.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SecretVar {
+    pub name: String,
+    pub value: SecretRef,
+}
+
+/// The executor's answer to [`Event::ResolveSecrets`], one JSON line on the agent's stdin:
+/// the values in the order asked, or why one could not be resolved (a phase context).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Resolution {
+    pub values: Vec<String>,
+    pub error: Option<Context>,
 }
 
 /// A phase context: CodeBuild's `{statusCode, message}`.
@@ -92,6 +148,17 @@ pub enum Event {
     },
     Exported {
         variables: Vec<(String, String)>,
+    },
+    /// The primary artifact was uploaded: its `arn:aws:s3:::` location, and for a ZIP its
+    /// checksums.
+    Artifacts {
+        location: String,
+        sha256: Option<String>,
+        md5: Option<String>,
+    },
+    /// The outer stage needs these values (answered with a [`Resolution`] on its stdin).
+    ResolveSecrets {
+        lookups: Vec<SecretRef>,
     },
     /// The inner stage's summary for the outer stage (not forwarded to the executor).
     PhasesOutcome {

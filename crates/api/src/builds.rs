@@ -7,7 +7,8 @@ use kiln_store::{BuildRecord, BuildState, IdempotencyRecord, Order};
 
 use crate::lifecycle::{complete, end_phase, start_phase};
 use crate::names::{build_id_from, check_project_name, check_range};
-use crate::projects::{PAGE_SIZE, check_source, from_doc, order_of, to_doc};
+use crate::projects::{PAGE_SIZE, check_source, complete_artifacts, from_doc, order_of, to_doc};
+use crate::settings::{BuildSettings, artifact_location};
 use crate::{Api, ApiError, Caller, now_ms};
 
 /// How long an idempotency token is remembered (CodeBuild: 5 minutes).
@@ -43,8 +44,8 @@ impl Api {
         {
             return Ok(StartBuildOutput { build: Some(build) });
         }
-        let build = self.build_from_project(&project, &input, caller)?;
-        let build = self.enqueue(&project, build, token.map(|t| (t, request_hash)))?;
+        let (build, settings) = self.build_from_project(&project, &input, caller)?;
+        let build = self.enqueue(&project, build, &settings, token.map(|t| (t, request_hash)))?;
         Ok(StartBuildOutput { build: Some(build) })
     }
 
@@ -151,6 +152,7 @@ impl Api {
         {
             return Ok(RetryBuildOutput { build: Some(build) });
         }
+        let settings = BuildSettings::from_json(&old.settings);
         let old: Build = from_doc(&old.doc)?;
         let project_name = old.project_name.clone().unwrap_or_default();
         let project = self.load_project(&project_name)?;
@@ -160,8 +162,6 @@ impl Api {
             secondary_sources: old.secondary_sources,
             source_version: old.source_version,
             secondary_source_versions: old.secondary_source_versions,
-            artifacts: old.artifacts,
-            secondary_artifacts: old.secondary_artifacts,
             cache: old.cache,
             environment: old.environment,
             service_role: old.service_role,
@@ -171,7 +171,8 @@ impl Api {
             ..Default::default()
         };
         self.fill_new_build(&mut build, &project, caller);
-        let build = self.enqueue(&project, build, input.idempotency_token.map(|t| (t, request_hash)))?;
+        show_artifacts(&mut build, &settings);
+        let build = self.enqueue(&project, build, &settings, input.idempotency_token.map(|t| (t, request_hash)))?;
         Ok(RetryBuildOutput { build: Some(build) })
     }
 
@@ -225,6 +226,7 @@ impl Api {
         &self,
         project: &Project,
         build: Build,
+        settings: &BuildSettings,
         idempotency: Option<(String, String)>,
     ) -> Result<Build, ApiError> {
         let project_name = build.project_name.clone().unwrap_or_default();
@@ -239,6 +241,7 @@ impl Api {
             submitted_ms: now,
             stop_requested: false,
             doc: String::new(),
+            settings: settings.to_json(),
         };
         let idem = idempotency.map(|(token, request_hash)| IdempotencyRecord {
             token,
@@ -286,13 +289,14 @@ impl Api {
         Ok(())
     }
 
-    /// The build a StartBuild request describes: the project's settings with the overrides.
+    /// The build a StartBuild request describes: the project's settings with the overrides, and
+    /// the settings the Build shape does not show.
     fn build_from_project(
         &self,
         project: &Project,
         input: &StartBuildInput,
         caller: &Caller,
-    ) -> Result<Build, ApiError> {
+    ) -> Result<(Build, BuildSettings), ApiError> {
         let mut source = project.source.clone().unwrap_or_default();
         if let Some(t) = input.source_type_override {
             source.r#type = Some(t);
@@ -359,7 +363,20 @@ impl Api {
             }
         }
 
-        let artifacts = input.artifacts_override.clone().or_else(|| project.artifacts.clone());
+        let project_name = project.name.clone().unwrap_or_default();
+        let mut artifacts = input.artifacts_override.clone().or_else(|| project.artifacts.clone());
+        if let Some(a) = artifacts.as_mut() {
+            complete_artifacts("artifactsOverride", a, &project_name)?;
+        }
+        let mut secondary_artifacts = input
+            .secondary_artifacts_override
+            .clone()
+            .or_else(|| project.secondary_artifacts.clone())
+            .unwrap_or_default();
+        for (i, a) in secondary_artifacts.iter_mut().enumerate() {
+            complete_artifacts(&format!("secondaryArtifactsOverride[{i}]"), a, &project_name)?;
+        }
+        let settings = BuildSettings { artifacts, secondary_artifacts };
         let mut build = Build {
             source: Some(source),
             secondary_sources,
@@ -368,12 +385,6 @@ impl Api {
                 Some(v) => Some(v.clone()),
                 None => project.secondary_source_versions.clone(),
             },
-            artifacts: artifacts.map(|a| build_artifacts(&a)),
-            secondary_artifacts: input
-                .secondary_artifacts_override
-                .clone()
-                .or_else(|| project.secondary_artifacts.clone())
-                .map(|list| list.iter().map(build_artifacts).collect()),
             cache: input.cache_override.clone().or_else(|| project.cache.clone()),
             environment: Some(environment),
             service_role: input.service_role_override.clone().or_else(|| project.service_role.clone()),
@@ -393,7 +404,8 @@ impl Api {
             });
         }
         self.fill_new_build(&mut build, project, caller);
-        Ok(build)
+        show_artifacts(&mut build, &settings);
+        Ok((build, settings))
     }
 
     /// Identity, status and the first two phases of a new build.
@@ -418,28 +430,27 @@ impl Api {
             "https://console.aws.amazon.com/cloudwatch/home?region={}#logEvent:group=null;stream=null",
             self.config.region
         ));
-        if build.artifacts.is_none() {
-            build.artifacts = Some(BuildArtifacts { location: Some(String::new()), ..Default::default() });
-        }
     }
 }
 
-/// What a build reports of its artifact settings before they are uploaded.
-fn build_artifacts(a: &ProjectArtifacts) -> BuildArtifacts {
-    // CodeBuild shows where S3 artifacts will go from the start; NO_ARTIFACTS has "".
-    let location = match a.r#type {
-        Some(ArtifactsType::S3) => {
-            let parts = [a.location.as_deref(), a.path.as_deref(), a.name.as_deref()];
-            let key: Vec<&str> = parts.into_iter().flatten().filter(|p| !p.is_empty()).collect();
-            format!("arn:aws:s3:::{}", key.join("/"))
-        }
-        _ => String::new(),
-    };
-    BuildArtifacts {
-        location: Some(location),
+/// What a build reports of its artifact settings before they are uploaded: CodeBuild shows
+/// where S3 artifacts will go from the start; NO_ARTIFACTS has "".
+fn show_artifacts(build: &mut Build, settings: &BuildSettings) {
+    let id = build.id.clone().unwrap_or_default();
+    let show = |a: &ProjectArtifacts| BuildArtifacts {
+        location: Some(artifact_location(a, &id)),
         encryption_disabled: a.encryption_disabled,
         override_artifact_name: a.override_artifact_name,
         artifact_identifier: a.artifact_identifier.clone(),
         ..Default::default()
-    }
+    };
+    build.artifacts = Some(match &settings.artifacts {
+        Some(a) => show(a),
+        None => BuildArtifacts { location: Some(String::new()), ..Default::default() },
+    });
+    build.secondary_artifacts = if settings.secondary_artifacts.is_empty() {
+        None
+    } else {
+        Some(settings.secondary_artifacts.iter().map(show).collect())
+    };
 }

@@ -18,6 +18,9 @@ pub enum ApiError {
     /// The store failed: a fault of the service, not of the request.
     #[error("{0}")]
     Internal(String),
+    /// An error a service names itself (`ParameterNotFound`, `ResourceExistsException`, ...).
+    #[error("{1}")]
+    Named(&'static str, String),
 }
 
 impl ApiError {
@@ -30,6 +33,7 @@ impl ApiError {
             ApiError::AccountLimitExceeded(_) => "AccountLimitExceededException",
             ApiError::Unsupported(_) => "UnsupportedOperationException",
             ApiError::Internal(_) => "InternalFailure",
+            ApiError::Named(code, _) => code,
         }
     }
 

@@ -1,5 +1,6 @@
-//! The operation layer: one handler per CodeBuild (and CloudWatch Logs) operation, applying
-//! CodeBuild's rules on typed inputs from `kiln-model` and calling the store.
+//! The operation layer: one handler per CodeBuild (and CloudWatch Logs, Parameter Store and
+//! Secrets Manager) operation, applying each service's rules on typed inputs from `kiln-model`
+//! and calling the store.
 //!
 //! It knows nothing of HTTP, JSON or CBOR (that is `kiln-wire`), nor of how builds run (that is
 //! `kiln-executor`): starting a build stores it QUEUED and wakes the scheduler through the
@@ -11,6 +12,13 @@ pub mod lifecycle;
 mod logs;
 mod names;
 mod projects;
+pub mod resolve;
+mod secrets;
+pub mod settings;
+mod ssm;
+#[cfg(test)]
+mod testing;
+pub mod vault;
 
 use std::sync::Arc;
 
@@ -26,6 +34,8 @@ pub struct Config {
     pub concurrency: usize,
     /// Builds that may wait in the queue (CodeBuild: five times the concurrency).
     pub max_queued: usize,
+    /// Seals SecureString parameters and secret values before they reach the store.
+    pub vault: Arc<vault::Vault>,
 }
 
 impl Config {
@@ -35,6 +45,10 @@ impl Config {
 
     pub fn build_arn(&self, build_id: &str) -> String {
         format!("arn:aws:codebuild:{}:{}:build/{}", self.region, self.account_id, build_id)
+    }
+
+    pub fn parameter_arn(&self, name: &str) -> String {
+        ssm::parameter_arn(&self.region, &self.account_id, name)
     }
 }
 

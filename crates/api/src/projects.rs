@@ -256,7 +256,7 @@ pub(crate) fn check_source(field: &str, source: &mut ProjectSource) -> Result<()
     Ok(())
 }
 
-fn complete_artifacts(field: &str, artifacts: &mut ProjectArtifacts, project: &str) -> Result<(), ApiError> {
+pub(crate) fn complete_artifacts(field: &str, artifacts: &mut ProjectArtifacts, project: &str) -> Result<(), ApiError> {
     match artifacts.r#type {
         Some(ArtifactsType::S3) => {
             if artifacts.location.as_deref().is_none_or(str::is_empty) {

@@ -2,26 +2,26 @@
 
 use std::path::Path;
 
-use kiln_agent::protocol::{Job, SourceSpec};
+use kiln_agent::protocol::{ArtifactTarget, Job, SecretRef, SecretSource, SecretVar, SourceSpec};
 use kiln_api::Config;
-use kiln_model::codebuild::{Build, EnvironmentVariableType};
+use kiln_api::settings::{BuildSettings, artifact_object, is_zip};
+use kiln_model::codebuild::{Build, EnvironmentVariable, EnvironmentVariableType};
 
 use crate::scheduler::ExecutorConfig;
 
-pub fn job_for(build: &Build, number: i64, api: &Config, exec: &ExecutorConfig, build_dir: &Path) -> Job {
+pub fn job_for(
+    build: &Build,
+    settings: &BuildSettings,
+    number: i64,
+    api: &Config,
+    exec: &ExecutorConfig,
+    build_dir: &Path,
+) -> Job {
     let id = build.id.clone().unwrap_or_default();
     let project = build.project_name.clone().unwrap_or_default();
     let source = build.source.clone().unwrap_or_default();
     let environment = build.environment.clone().unwrap_or_default();
-    let mut env = Vec::new();
-    let mut unresolved_env = Vec::new();
-    for var in environment.environment_variables.unwrap_or_default() {
-        let Some(name) = var.name else { continue };
-        match var.r#type {
-            None | Some(EnvironmentVariableType::Plaintext) => env.push((name, var.value.unwrap_or_default())),
-            Some(other) => unresolved_env.push(format!("{name} ({other})")),
-        }
-    }
+    let (env, secret_env) = split_env(environment.environment_variables.unwrap_or_default());
     Job {
         build_arn: api.build_arn(&id),
         build_id: id,
@@ -43,17 +43,78 @@ pub fn job_for(build: &Build, number: i64, api: &Config, exec: &ExecutorConfig, 
         },
         buildspec: source.buildspec,
         env,
-        unresolved_env,
+        secret_env,
         build_dir: build_dir.to_path_buf(),
         sandbox: exec.sandbox,
         hidden_paths: vec![exec.data_dir.clone()],
-        artifacts_type: Some(artifacts_type(build).to_string()),
+        artifacts: artifact_target(settings, build.id.as_deref().unwrap_or_default()),
+        secondary_artifacts: settings.secondary_artifacts.len(),
+        objects_dir: exec.data_dir.join("objects"),
         prepared: None,
     }
 }
 
-/// The artifact type, read back from the location StartBuild recorded.
-fn artifacts_type(build: &Build) -> &'static str {
-    let location = build.artifacts.as_ref().and_then(|a| a.location.as_deref()).unwrap_or_default();
-    if location.starts_with("arn:aws:s3:::") { "S3" } else { "NO_ARTIFACTS" }
+/// The primary artifact's destination, from the settings StartBuild stored.
+fn artifact_target(settings: &BuildSettings, build_id: &str) -> Option<ArtifactTarget> {
+    let artifacts = settings.artifacts.as_ref()?;
+    let (bucket, key) = artifact_object(artifacts, build_id)?;
+    Some(ArtifactTarget {
+        bucket,
+        key,
+        zip: is_zip(artifacts),
+        override_name: artifacts.override_artifact_name.unwrap_or(false),
+    })
+}
+
+/// The build's variables (project, then StartBuild overrides), one per name with the last
+/// one winning: plaintext values, and references to look up when the build starts.
+fn split_env(vars: Vec<EnvironmentVariable>) -> (Vec<(String, String)>, Vec<SecretVar>) {
+    let mut last: Vec<EnvironmentVariable> = Vec::new();
+    for var in vars {
+        if var.name.is_none() {
+            continue;
+        }
+        last.retain(|v| v.name != var.name);
+        last.push(var);
+    }
+    let mut env = Vec::new();
+    let mut secret_env = Vec::new();
+    for var in last {
+        let name = var.name.unwrap_or_default();
+        let value = var.value.unwrap_or_default();
+        let source = match var.r#type {
+            Some(EnvironmentVariableType::ParameterStore) => SecretSource::ParameterStore,
+            Some(EnvironmentVariableType::SecretsManager) => SecretSource::SecretsManager,
+            None | Some(EnvironmentVariableType::Plaintext) => {
+                env.push((name, value));
+                continue;
+            }
+        };
+        secret_env.push(SecretVar { name, value: SecretRef { source, reference: value } });
+    }
+    (env, secret_env)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn var(name: &str, value: &str, kind: EnvironmentVariableType) -> EnvironmentVariable {
+        EnvironmentVariable { name: Some(name.into()), value: Some(value.into()), r#type: Some(kind) }
+    }
+
+    #[test]
+    fn each_name_gets_its_last_definition_and_secrets_stay_references() {
+        let (env, secrets) = split_env(vec![
+            var("A", "1", EnvironmentVariableType::Plaintext),
+            var("T", "/param", EnvironmentVariableType::ParameterStore),
+            var("A", "/a", EnvironmentVariableType::ParameterStore),
+            var("T", "plain", EnvironmentVariableType::Plaintext),
+            var("S", "db:key", EnvironmentVariableType::SecretsManager),
+        ]);
+        assert_eq!(env, [("T".to_string(), "plain".to_string())]);
+        let names: Vec<(&str, SecretSource, &str)> =
+            secrets.iter().map(|v| (v.name.as_str(), v.value.source, v.value.reference.as_str())).collect();
+        assert_eq!(names, [("A", SecretSource::ParameterStore, "/a"), ("S", SecretSource::SecretsManager, "db:key")]);
+    }
 }

@@ -10,5 +10,6 @@ mod job;
 mod recorder;
 mod run;
 mod scheduler;
+mod secrets;
 
 pub use scheduler::{ExecutorConfig, Scheduler};

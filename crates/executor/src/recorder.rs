@@ -62,12 +62,21 @@ impl Recorder {
                     .collect();
                 self.change(|b| b.exported_environment_variables = Some(vars.clone()));
             }
+            Event::Artifacts { location, sha256, md5 } => {
+                self.change(|b| {
+                    let artifacts = b.artifacts.get_or_insert_with(Default::default);
+                    artifacts.location = Some(location.clone());
+                    artifacts.sha256sum = sha256.clone();
+                    artifacts.md5sum = md5.clone();
+                });
+            }
             Event::Finished { status, at_ms } => {
                 let status = status.parse::<StatusType>().unwrap_or(StatusType::Fault);
                 self.finished = true;
                 self.finish(status, None, at_ms);
             }
-            Event::PhasesOutcome { .. } => {}
+            // ResolveSecrets is answered by the runner; neither is recorded.
+            Event::PhasesOutcome { .. } | Event::ResolveSecrets { .. } => {}
         }
     }
 

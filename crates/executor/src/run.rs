@@ -17,6 +17,7 @@ use tokio::sync::Notify;
 use crate::job::job_for;
 use crate::recorder::Recorder;
 use crate::scheduler::Shared;
+use kiln_api::settings::BuildSettings;
 
 /// How often buffered log lines are written while a build runs.
 const LOG_FLUSH_EVERY: Duration = Duration::from_millis(50);
@@ -67,7 +68,8 @@ async fn start_and_follow(
 ) -> Result<(), String> {
     let build: Build = serde_json::from_str(&record.doc).map_err(|e| format!("stored build is unreadable: {e}"))?;
     tokio::fs::create_dir_all(dir).await.map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
-    let job = job_for(&build, record.number, &shared.api, &shared.exec, dir);
+    let settings = BuildSettings::from_json(&record.settings);
+    let job = job_for(&build, &settings, record.number, &shared.api, &shared.exec, dir);
     let job_file = dir.join("job.json");
     let bytes = serde_json::to_vec(&job).map_err(|e| e.to_string())?;
     tokio::fs::write(&job_file, bytes).await.map_err(|e| format!("cannot write {}: {e}", job_file.display()))?;
@@ -77,7 +79,8 @@ async fn start_and_follow(
         .arg("outer")
         .arg(&job_file)
         .process_group(0)
-        .stdin(Stdio::null())
+        // The agent asks for secret values on stdout and reads the answer here.
+        .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit())
         .kill_on_drop(true)
@@ -90,6 +93,7 @@ async fn start_and_follow(
     }
     let stdout = child.stdout.take().ok_or("the build agent has no output pipe")?;
     let mut lines = BufReader::new(stdout).lines();
+    let mut agent_stdin = child.stdin.take();
 
     let minutes = u64::try_from(build.timeout_in_minutes.unwrap_or(60)).unwrap_or(60);
     let deadline = tokio::time::sleep(shared.exec.minute * minutes as u32);
@@ -108,6 +112,10 @@ async fn start_and_follow(
                 Ok(Some(line)) => {
                     // After a stop or timeout, only log lines still count: the build's outcome is decided.
                     match Event::from_line(&line) {
+                        Some(Event::ResolveSecrets { lookups }) => {
+                            let answer = crate::secrets::answer(shared.store.as_ref(), &shared.api, &lookups);
+                            crate::secrets::send(&mut agent_stdin, &answer).await;
+                        }
                         Some(event @ Event::Log { .. }) => recorder.apply(event),
                         Some(event) if ending.is_none() => recorder.apply(event),
                         Some(_) => {}

@@ -2,7 +2,7 @@
 """Generate kiln-model's Rust types from the vendored botocore service models.
 
 Usage (from anywhere):
-    python3 crates/model/codegen/generate.py          # rewrite src/codebuild.rs and src/logs.rs
+    python3 crates/model/codegen/generate.py          # rewrite src/{codebuild,logs,ssm,secretsmanager}.rs
     python3 crates/model/codegen/generate.py --check  # exit 1 if the committed files are stale
 
 Python 3.11, standard library only. The output is piped through `rustfmt --edition 2024`
@@ -50,6 +50,28 @@ LOGS_OPERATIONS = (
     "FilterLogEvents",
 )
 
+# The Parameter Store operations Kiln serves (builds resolve PARAMETER_STORE variables from them).
+SSM_OPERATIONS = (
+    "PutParameter",
+    "GetParameter",
+    "GetParameters",
+    "DeleteParameter",
+    "DeleteParameters",
+    "GetParametersByPath",
+    "DescribeParameters",
+)
+
+# The Secrets Manager operations Kiln serves (builds resolve SECRETS_MANAGER variables from them).
+SECRETS_MANAGER_OPERATIONS = (
+    "CreateSecret",
+    "PutSecretValue",
+    "GetSecretValue",
+    "DeleteSecret",
+    "ListSecrets",
+    "DescribeSecret",
+    "UpdateSecret",
+)
+
 CRATE_DIR = Path(__file__).resolve().parent.parent
 GENERATOR = "crates/model/codegen/generate.py"
 
@@ -65,6 +87,13 @@ class Target:
 TARGETS = (
     Target("botocore/codebuild-2016-10-06.json", "src/codebuild.rs", "AWS CodeBuild", None),
     Target("botocore/logs-2014-03-28.json", "src/logs.rs", "Amazon CloudWatch Logs", LOGS_OPERATIONS),
+    Target("botocore/ssm-2014-11-06.json", "src/ssm.rs", "AWS Systems Manager Parameter Store", SSM_OPERATIONS),
+    Target(
+        "botocore/secretsmanager-2017-10-17.json",
+        "src/secretsmanager.rs",
+        "AWS Secrets Manager",
+        SECRETS_MANAGER_OPERATIONS,
+    ),
 )
 
 # Shape names that would shadow prelude/std names used unqualified in generated code or by

@@ -3,7 +3,7 @@
 use std::str::FromStr;
 
 use kiln_model::codebuild::{self, BuildPhaseType, ComputeType, StatusType};
-use kiln_model::{OperationInfo, UnknownEnumValue, logs};
+use kiln_model::{OperationInfo, UnknownEnumValue, logs, secretsmanager, ssm};
 
 #[test]
 fn codebuild_table_covers_the_model() {
@@ -39,8 +39,50 @@ fn logs_table_has_only_the_served_operations() {
 }
 
 #[test]
+fn ssm_and_secrets_manager_tables_have_only_the_served_operations() {
+    assert_eq!(ssm::TARGET_PREFIX, "AmazonSSM");
+    let names: Vec<&str> = ssm::OPERATIONS.iter().map(|op| op.name).collect();
+    assert_eq!(
+        names,
+        [
+            "DeleteParameter",
+            "DeleteParameters",
+            "DescribeParameters",
+            "GetParameter",
+            "GetParameters",
+            "GetParametersByPath",
+            "PutParameter"
+        ]
+    );
+    assert!(ssm::ERROR_SHAPES.contains(&"ParameterNotFound"));
+    assert!(ssm::ERROR_SHAPES.contains(&"ParameterAlreadyExists"));
+    assert_eq!(ssm::ParameterType::SecureString.as_str(), "SecureString");
+
+    assert_eq!(secretsmanager::TARGET_PREFIX, "secretsmanager");
+    let names: Vec<&str> = secretsmanager::OPERATIONS.iter().map(|op| op.name).collect();
+    assert_eq!(
+        names,
+        [
+            "CreateSecret",
+            "DeleteSecret",
+            "DescribeSecret",
+            "GetSecretValue",
+            "ListSecrets",
+            "PutSecretValue",
+            "UpdateSecret"
+        ]
+    );
+    assert!(secretsmanager::ERROR_SHAPES.contains(&"ResourceExistsException"));
+}
+
+#[test]
 fn tables_are_sorted_and_errors_are_declared() {
-    for (table, errors) in [(codebuild::OPERATIONS, codebuild::ERROR_SHAPES), (logs::OPERATIONS, logs::ERROR_SHAPES)] {
+    for (table, errors) in [
+        (codebuild::OPERATIONS, codebuild::ERROR_SHAPES),
+        (logs::OPERATIONS, logs::ERROR_SHAPES),
+        (ssm::OPERATIONS, ssm::ERROR_SHAPES),
+        (secretsmanager::OPERATIONS, secretsmanager::ERROR_SHAPES),
+    ] {
         assert!(table.windows(2).all(|w| w[0].name < w[1].name), "find() needs sorted names");
         for op in table {
             assert!(!op.input.is_empty(), "{} has an input", op.name);

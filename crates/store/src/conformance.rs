@@ -6,11 +6,15 @@
 
 mod builds;
 mod logs;
+mod parameters;
 mod projects;
+mod secrets;
 
 pub use builds::*;
 pub use logs::*;
+pub use parameters::*;
 pub use projects::*;
+pub use secrets::*;
 
 use crate::{BuildRecord, BuildState, Page, ProjectRecord, Result, Store};
 
@@ -41,6 +45,15 @@ pub const CASES: &[(&str, Case)] = &[
     ("log_append_numbers_continuously", log_append_numbers_continuously),
     ("log_read_forward_and_backward", log_read_forward_and_backward),
     ("log_time_filters", log_time_filters),
+    ("parameter_versions_count_and_overwrite_is_required", parameter_versions_count_and_overwrite_is_required),
+    ("parameter_values_are_bytes", parameter_values_are_bytes),
+    ("parameter_old_versions_are_dropped", parameter_old_versions_are_dropped),
+    ("parameter_delete_reports_deleted_and_restarts_versions", parameter_delete_reports_deleted_and_restarts_versions),
+    ("parameter_list_by_prefix_pages_latest_versions", parameter_list_by_prefix_pages_latest_versions),
+    ("secret_create_get_by_name_and_arn", secret_create_get_by_name_and_arn),
+    ("secret_stages_move_and_current_becomes_previous", secret_stages_move_and_current_becomes_previous),
+    ("secret_unlabelled_versions_are_dropped", secret_unlabelled_versions_are_dropped),
+    ("secret_update_delete_and_list", secret_update_delete_and_list),
 ];
 
 /// Runs every case, each against a store from `make`.
@@ -69,6 +82,7 @@ fn new_build(id: &str, project: &str, submitted_ms: i64) -> BuildRecord {
         submitted_ms,
         stop_requested: false,
         doc: "ignored".to_string(),
+        settings: format!("{{\"of\":\"{id}\"}}"),
     }
 }
 

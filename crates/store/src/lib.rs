@@ -1,9 +1,13 @@
-//! Kiln's persistent state: projects, builds, build logs, idempotency tokens.
+//! Kiln's persistent state: projects, builds, build logs, idempotency tokens, and the parameters
+//! and secrets of Kiln's Parameter Store and Secrets Manager.
 //!
 //! The store knows nothing of CodeBuild's rules. Projects and builds are kept as JSON documents
 //! (the operation layer's `Project` and `Build` shapes) beside the few columns that queries need
 //! (name, number, status, times). One trait, one conformance suite (`conformance`), so that a
 //! Postgres implementation can be added later and prove itself against the same tests.
+//!
+//! Parameter and secret values are opaque bytes here: the operation layer seals SecureString and
+//! secret values before they reach the store, so the store only ever holds their ciphertext.
 //!
 //! Methods are synchronous: SQLite calls take microseconds, and callers on an async runtime may
 //! call them directly or through `spawn_blocking` for bulk work.
@@ -87,6 +91,9 @@ pub struct BuildRecord {
     pub stop_requested: bool,
     /// The build document (JSON text of CodeBuild's `Build` shape).
     pub doc: String,
+    /// Settings of the build that the `Build` shape does not show (JSON, owned by the
+    /// operation layer; empty when there are none). Set at insert, never changed.
+    pub settings: String,
 }
 
 /// Newest first or oldest first.
@@ -149,6 +156,51 @@ pub struct LogQuery {
     /// Only events with `timestamp_ms < end_ms`.
     pub end_ms: Option<i64>,
 }
+
+/// One version of a Parameter Store parameter.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ParameterRecord {
+    pub name: String,
+    /// 1, 2, 3, ... per parameter, assigned by `put_parameter`.
+    pub version: i64,
+    pub modified_ms: i64,
+    /// The value as the operation layer keeps it (sealed for a SecureString); never interpreted.
+    pub value: Vec<u8>,
+    /// The rest of the version (type, description, tier, ...) as JSON; opaque to the store.
+    pub doc: String,
+}
+
+/// A Secrets Manager secret, without its versions.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SecretRecord {
+    pub name: String,
+    /// Unique, like the name.
+    pub arn: String,
+    pub created_ms: i64,
+    /// When the value or the description last changed.
+    pub modified_ms: i64,
+    /// When a DeleteSecret with a recovery window lets the secret go; `None` when not scheduled.
+    pub deletion_ms: Option<i64>,
+    /// The rest (description, KMS key id, tags, ...) as JSON; opaque to the store.
+    pub doc: String,
+}
+
+/// One version of a secret's value.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SecretVersionRecord {
+    pub version_id: String,
+    pub created_ms: i64,
+    /// Staging labels (AWSCURRENT, AWSPREVIOUS, ...), each on at most one version of a secret;
+    /// empty for a deprecated version.
+    pub stages: Vec<String>,
+    /// The sealed value: the store never sees a secret in plaintext.
+    pub value: Vec<u8>,
+}
+
+/// The staging label of a secret's current version.
+pub const STAGE_CURRENT: &str = "AWSCURRENT";
+/// The staging label the store moves to the version that loses [`STAGE_CURRENT`].
+pub const STAGE_PREVIOUS: &str = "AWSPREVIOUS";
 
 /// Listings take a `limit`; a `limit` of 0 returns an empty page without a token.
 ///
@@ -222,4 +274,52 @@ pub trait Store: Send + Sync + 'static {
     fn read_log(&self, build_id: &str, query: &LogQuery) -> Result<Vec<LogEvent>>;
     /// Number of events in a stream (0 for an unknown build).
     fn log_len(&self, build_id: &str) -> Result<i64>;
+
+    // ---- parameters ----
+    /// Stores a new version of a parameter: version 1 for a new name, else the latest + 1 (the
+    /// argument's `version` is ignored). Fails with `AlreadyExists` when the parameter exists and
+    /// `overwrite` is false. Only the newest `keep_versions` versions are kept (at least one).
+    /// Returns what was stored.
+    fn put_parameter(
+        &self,
+        parameter: &ParameterRecord,
+        overwrite: bool,
+        keep_versions: usize,
+    ) -> Result<ParameterRecord>;
+    /// One version of a parameter, or its latest when `version` is `None`.
+    fn get_parameter(&self, name: &str, version: Option<i64>) -> Result<Option<ParameterRecord>>;
+    /// Deletes parameters with all their versions; returns the names that existed, in the order
+    /// asked (duplicates once). A deleted name starts again at version 1.
+    fn delete_parameters(&self, names: &[String]) -> Result<Vec<String>>;
+    /// The latest version of every parameter whose name starts with `prefix`, by name.
+    fn list_parameters(&self, prefix: &str, token: Option<&str>, limit: usize) -> Result<Page<ParameterRecord>>;
+
+    // ---- secrets ----
+    /// Stores a new secret, with its first version when there is one. Fails with `AlreadyExists`
+    /// when a secret has that name or ARN.
+    fn create_secret(&self, secret: &SecretRecord, first_version: Option<&SecretVersionRecord>) -> Result<()>;
+    fn get_secret(&self, name: &str) -> Result<Option<SecretRecord>>;
+    fn get_secret_by_arn(&self, arn: &str) -> Result<Option<SecretRecord>>;
+    /// Replaces `modified_ms`, `deletion_ms` and `doc` (name, ARN and creation time are fixed);
+    /// fails with `NotFound` when absent.
+    fn update_secret(&self, secret: &SecretRecord) -> Result<()>;
+    /// Deletes a secret and its versions; returns whether it existed.
+    fn delete_secret(&self, name: &str) -> Result<bool>;
+    /// Secrets by name; those scheduled for deletion only when `include_scheduled`.
+    fn list_secrets(&self, include_scheduled: bool, token: Option<&str>, limit: usize) -> Result<Page<SecretRecord>>;
+    /// A secret's versions, oldest first.
+    fn secret_versions(&self, name: &str) -> Result<Vec<SecretVersionRecord>>;
+    /// Adds a version and sets the secret's `modified_ms`, atomically. Each of the version's
+    /// stages leaves the version that had it; when it takes [`STAGE_CURRENT`] from another
+    /// version, that version gets [`STAGE_PREVIOUS`] (unless the new version takes that too).
+    /// Versions left without a stage beyond the newest `keep_unlabelled` are dropped.
+    /// Fails with `NotFound` when the secret is absent, `AlreadyExists` when the version id is
+    /// taken.
+    fn put_secret_version(
+        &self,
+        name: &str,
+        version: &SecretVersionRecord,
+        modified_ms: i64,
+        keep_unlabelled: usize,
+    ) -> Result<()>;
 }

@@ -11,8 +11,10 @@
 
 mod builds;
 mod logs;
+mod parameters;
 mod projects;
 mod schema;
+mod secrets;
 
 use std::path::Path;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -22,8 +24,8 @@ use std::time::Duration;
 use rusqlite::{Connection, Transaction, TransactionBehavior};
 
 use crate::{
-    BuildRecord, BuildState, IdempotencyRecord, LogEvent, LogQuery, Order, Page, ProjectRecord, ProjectSort, Result,
-    Store, StoreError,
+    BuildRecord, BuildState, IdempotencyRecord, LogEvent, LogQuery, Order, Page, ParameterRecord, ProjectRecord,
+    ProjectSort, Result, SecretRecord, SecretVersionRecord, Store, StoreError,
 };
 
 /// How long a write waits for another process's write transaction before failing.
@@ -270,6 +272,65 @@ impl Store for SqliteStore {
 
     fn log_len(&self, build_id: &str) -> Result<i64> {
         self.read(|tx| logs::len(tx, build_id))
+    }
+
+    fn put_parameter(
+        &self,
+        parameter: &ParameterRecord,
+        overwrite: bool,
+        keep_versions: usize,
+    ) -> Result<ParameterRecord> {
+        self.write(|tx| parameters::put(tx, parameter, overwrite, keep_versions))
+    }
+
+    fn get_parameter(&self, name: &str, version: Option<i64>) -> Result<Option<ParameterRecord>> {
+        self.read(|tx| parameters::get(tx, name, version))
+    }
+
+    fn delete_parameters(&self, names: &[String]) -> Result<Vec<String>> {
+        self.write(|tx| parameters::delete_many(tx, names))
+    }
+
+    fn list_parameters(&self, prefix: &str, token: Option<&str>, limit: usize) -> Result<Page<ParameterRecord>> {
+        self.read(|tx| parameters::list(tx, prefix, token, limit))
+    }
+
+    fn create_secret(&self, secret: &SecretRecord, first_version: Option<&SecretVersionRecord>) -> Result<()> {
+        self.write(|tx| secrets::create(tx, secret, first_version))
+    }
+
+    fn get_secret(&self, name: &str) -> Result<Option<SecretRecord>> {
+        self.read(|tx| secrets::get(tx, name))
+    }
+
+    fn get_secret_by_arn(&self, arn: &str) -> Result<Option<SecretRecord>> {
+        self.read(|tx| secrets::get_by_arn(tx, arn))
+    }
+
+    fn update_secret(&self, secret: &SecretRecord) -> Result<()> {
+        self.write(|tx| secrets::update(tx, secret))
+    }
+
+    fn delete_secret(&self, name: &str) -> Result<bool> {
+        self.write(|tx| secrets::delete(tx, name))
+    }
+
+    fn list_secrets(&self, include_scheduled: bool, token: Option<&str>, limit: usize) -> Result<Page<SecretRecord>> {
+        self.read(|tx| secrets::list(tx, include_scheduled, token, limit))
+    }
+
+    fn secret_versions(&self, name: &str) -> Result<Vec<SecretVersionRecord>> {
+        self.read(|tx| secrets::versions(tx, name))
+    }
+
+    fn put_secret_version(
+        &self,
+        name: &str,
+        version: &SecretVersionRecord,
+        modified_ms: i64,
+        keep_unlabelled: usize,
+    ) -> Result<()> {
+        self.write(|tx| secrets::put_version(tx, name, version, modified_ms, keep_unlabelled))
     }
 }
 

@@ -14,6 +14,8 @@ pub(crate) enum Listing {
     ProjectsByModified,
     Builds,
     BuildsOfProject,
+    Parameters,
+    Secrets,
 }
 
 impl Listing {
@@ -24,6 +26,8 @@ impl Listing {
             Listing::ProjectsByModified => "pm",
             Listing::Builds => "b",
             Listing::BuildsOfProject => "bp",
+            Listing::Parameters => "pa",
+            Listing::Secrets => "s",
         }
     }
 }

@@ -61,6 +61,7 @@ fn bench_many_builds() {
             submitted_ms: i as i64,
             stop_requested: false,
             doc: String::new(),
+            settings: String::new(),
         };
         store.insert_build(&build, &|n| format!(r#"{{"buildNumber":{n},"pad":"{padding}"}}"#), None).expect("insert");
     }

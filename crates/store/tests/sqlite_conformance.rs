@@ -49,6 +49,15 @@ cases!(
     log_append_numbers_continuously,
     log_read_forward_and_backward,
     log_time_filters,
+    parameter_versions_count_and_overwrite_is_required,
+    parameter_values_are_bytes,
+    parameter_old_versions_are_dropped,
+    parameter_delete_reports_deleted_and_restarts_versions,
+    parameter_list_by_prefix_pages_latest_versions,
+    secret_create_get_by_name_and_arn,
+    secret_stages_move_and_current_becomes_previous,
+    secret_unlabelled_versions_are_dropped,
+    secret_update_delete_and_list,
 );
 
 /// A case added to the suite but not to the list above would silently not run per backend.

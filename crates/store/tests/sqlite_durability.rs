@@ -28,6 +28,7 @@ fn build(id: &str, project: &str, submitted_ms: i64) -> BuildRecord {
         submitted_ms,
         stop_requested: false,
         doc: String::new(),
+        settings: String::new(),
     }
 }
 

@@ -5,16 +5,19 @@ and appends the violations, one JSON string a line, to the file named by $KILN_C
 import json
 import os
 
-from kilntest import contract
+from kilntest import contract, s3
 
 
 def _after_call(http_response, model, **_):
     protocol = model.service_model.protocol
-    found = contract.check_response(model.service_model.service_name, model.name,
-                                    http_response.status_code, http_response.headers,
-                                    http_response.content, protocol)
-    if protocol not in (contract.JSON, contract.CBOR):
-        found.append(f"aws cli used protocol {protocol}")
+    if model.service_model.service_name == "s3":
+        found = s3.check_http(http_response, model)
+    else:
+        found = contract.check_response(model.service_model.service_name, model.name,
+                                        http_response.status_code, http_response.headers,
+                                        http_response.content, protocol)
+        if protocol not in (contract.JSON, contract.CBOR):
+            found.append(f"aws cli used protocol {protocol}")
     if found and os.environ.get("KILN_CONTRACT_LOG"):
         with open(os.environ["KILN_CONTRACT_LOG"], "a") as log:
             for v in found:

@@ -114,3 +114,13 @@ def logs(endpoint: str, key=DEFAULT_KEY, **config):
         config=Config(retries={"max_attempts": 1}, **config),
     )
     return instrument(client, JSON)
+
+
+def json_client(endpoint: str, service: str, key=DEFAULT_KEY, **config):
+    """A boto3 client of an AWS JSON 1.1 service on `endpoint`, e.g. `ssm` or `secretsmanager`."""
+    client = boto3.client(
+        service, endpoint_url=endpoint, region_name=REGION,
+        aws_access_key_id=key[0], aws_secret_access_key=key[1],
+        config=Config(retries={"max_attempts": 1}, **config),
+    )
+    return instrument(client, JSON)

@@ -20,7 +20,8 @@ from pathlib import Path
 import cbor2
 
 MODEL_DIR = Path(__file__).resolve().parents[3] / "crates" / "model" / "botocore"
-MODEL_FILES = {"codebuild": "codebuild-2016-10-06.json", "logs": "logs-2014-03-28.json"}
+MODEL_FILES = {"codebuild": "codebuild-2016-10-06.json", "logs": "logs-2014-03-28.json",
+               "ssm": "ssm-2014-11-06.json", "secretsmanager": "secretsmanager-2017-10-17.json"}
 
 JSON = "json"
 CBOR = "smithy-rpc-v2-cbor"
@@ -40,6 +41,10 @@ PROTOCOL_ERRORS = {
     "AccessDeniedException",
     "ThrottlingException",
 }
+
+# Errors a service answers that its model does not declare for the operation: Parameter Store
+# reports model-constraint violations as the framework's ValidationException.
+SERVICE_ERRORS = {"ssm": {"ValidationException"}}
 
 
 class Tagged:
@@ -72,7 +77,8 @@ def model(service: str) -> Model:
 
 
 def service_of_prefix(target_prefix: str) -> str:
-    return {"CodeBuild_20161006": "codebuild", "Logs_20140328": "logs"}[target_prefix]
+    return {"CodeBuild_20161006": "codebuild", "Logs_20140328": "logs", "AmazonSSM": "ssm",
+            "secretsmanager": "secretsmanager"}[target_prefix]
 
 
 # ---------------------------------------------------------------------------------- decoding
@@ -251,7 +257,8 @@ def check_error(m: Model, operation: str, status: int, data) -> list[str]:
         out.append(f"error body has no __type: {data!r}")
         return out
     name = code.rsplit("#", 1)[-1].split(":", 1)[0]
-    if name not in m.declared_errors(operation) and name not in PROTOCOL_ERRORS:
+    service_errors = SERVICE_ERRORS.get(m.doc["metadata"].get("endpointPrefix"), set())
+    if name not in m.declared_errors(operation) and name not in PROTOCOL_ERRORS | service_errors:
         out.append(f"{name} is neither declared by {operation} nor a protocol-level error")
     if not isinstance(data.get("message"), str) or not data["message"]:
         out.append(f"error {name} has no message")

@@ -14,13 +14,18 @@ pub enum Failure {
 
 const CODEBUILD: &str = kiln_model::codebuild::TARGET_PREFIX;
 const LOGS: &str = kiln_model::logs::TARGET_PREFIX;
+const SSM: &str = kiln_model::ssm::TARGET_PREFIX;
+const SECRETS: &str = kiln_model::secretsmanager::TARGET_PREFIX;
 
 /// The exception name a service uses for a generic code: CodeBuild reports every validation
-/// problem as InvalidInputException, CloudWatch Logs as InvalidParameterException.
+/// problem as InvalidInputException, CloudWatch Logs and Secrets Manager as
+/// InvalidParameterException, Parameter Store as ValidationException.
 pub fn service_code<'a>(target_prefix: &str, code: &'a str) -> &'a str {
     match (target_prefix, code) {
-        (LOGS, "InvalidInputException" | "ValidationException") => "InvalidParameterException",
+        (LOGS | SECRETS, "InvalidInputException" | "ValidationException") => "InvalidParameterException",
         (CODEBUILD, "ValidationException") => "InvalidInputException",
+        (SSM, "InvalidInputException") => "ValidationException",
+        (SECRETS, "ResourceAlreadyExistsException") => "ResourceExistsException",
         _ => code,
     }
 }
@@ -73,11 +78,31 @@ pub async fn dispatch(api: &Api, call: &Call, body: Bytes, caller: Caller) -> Re
         }
         (CODEBUILD, "BatchDeleteBuilds") => run(api, p, body, caller, anyone!(batch_delete_builds)).await,
         (LOGS, "GetLogEvents") => run(api, p, body, caller, anyone!(get_log_events)).await,
+        (SSM, "PutParameter") => run(api, p, body, caller, anyone!(put_parameter)).await,
+        (SSM, "GetParameter") => run(api, p, body, caller, anyone!(get_parameter)).await,
+        (SSM, "GetParameters") => run(api, p, body, caller, anyone!(get_parameters)).await,
+        (SSM, "DeleteParameter") => run(api, p, body, caller, anyone!(delete_parameter)).await,
+        (SSM, "DeleteParameters") => run(api, p, body, caller, anyone!(delete_parameters)).await,
+        (SSM, "GetParametersByPath") => run(api, p, body, caller, anyone!(get_parameters_by_path)).await,
+        (SSM, "DescribeParameters") => run(api, p, body, caller, anyone!(describe_parameters)).await,
+        (SECRETS, "CreateSecret") => run(api, p, body, caller, anyone!(create_secret)).await,
+        (SECRETS, "PutSecretValue") => run(api, p, body, caller, anyone!(put_secret_value)).await,
+        (SECRETS, "GetSecretValue") => run(api, p, body, caller, anyone!(get_secret_value)).await,
+        (SECRETS, "DeleteSecret") => run(api, p, body, caller, anyone!(delete_secret)).await,
+        (SECRETS, "ListSecrets") => run(api, p, body, caller, anyone!(list_secrets)).await,
+        (SECRETS, "DescribeSecret") => run(api, p, body, caller, anyone!(describe_secret)).await,
+        (SECRETS, "UpdateSecret") => run(api, p, body, caller, anyone!(update_secret)).await,
         (CODEBUILD, op) if kiln_model::codebuild::OPERATIONS.iter().any(|o| o.name == op) => Err(Failure::Api(
             ApiError::Unsupported(format!("Kiln does not implement the CodeBuild operation {op} yet")),
         )),
         (LOGS, op) => Err(Failure::Api(ApiError::Unsupported(format!(
             "Kiln does not implement the CloudWatch Logs operation {op} yet"
+        )))),
+        (SSM, op) => Err(Failure::Api(ApiError::Unsupported(format!(
+            "Kiln does not implement the Systems Manager operation {op} yet"
+        )))),
+        (SECRETS, op) => Err(Failure::Api(ApiError::Unsupported(format!(
+            "Kiln does not implement the Secrets Manager operation {op} yet"
         )))),
         (prefix, op) => Err(Failure::Wire(WireError::UnknownOperation(format!("Unknown operation {prefix}.{op}")))),
     }

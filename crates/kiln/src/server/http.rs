@@ -14,12 +14,15 @@ use kiln_wire::{Protocol, WireError};
 use super::dispatch::service_code;
 
 /// The largest request body accepted (CodeBuild's requests are small; a buildspec override
-/// is the largest member).
+/// is the largest member). S3 bodies are not buffered: `kiln_s3api` streams them to the
+/// object store under its own limit (`MAX_OBJECT_SIZE`).
 pub const MAX_BODY: usize = 6 * 1024 * 1024;
 
 pub struct State {
     pub api: Api,
     pub keys: Vec<Credentials>,
+    /// The S3 API (path-style) and the object store behind it.
+    pub s3: kiln_s3api::S3,
 }
 
 pub fn router(state: Arc<State>) -> Router {
@@ -30,11 +33,29 @@ pub fn router(state: Arc<State>) -> Router {
 
 async fn handle(state: Arc<State>, req: Request) -> Response {
     let request_id = uuid::Uuid::new_v4().to_string();
-    let mut response = answer(&state, req).await;
+    let mut response = if is_s3(&req) { state.s3.handle(req, &request_id).await } else { answer(&state, req).await };
     if let Ok(v) = HeaderValue::from_str(&request_id) {
         response.headers_mut().insert("x-amzn-requestid", v);
     }
     response
+}
+
+/// S3 gets what is signed for service `s3`, and every request that is not a JSON or CBOR API
+/// call (`POST /` without `X-Amz-Target` stays a JSON UnknownOperationException).
+fn is_s3(req: &Request) -> bool {
+    let path = req.uri().path();
+    let signed = sigv4::Request {
+        method: req.method().as_str(),
+        raw_path: path,
+        raw_query: req.uri().query().unwrap_or(""),
+        headers: req.headers(),
+        body: &[],
+    };
+    if sigv4::parse_authorization(&signed).ok().flatten().is_some_and(|v| v.service == "s3") {
+        return true;
+    }
+    let json_root = req.method() == axum::http::Method::POST && path == "/";
+    matches!(kiln_wire::route(req.method().as_str(), path, req.headers()), Ok(None)) && !json_root
 }
 
 async fn answer(state: &State, req: Request) -> Response {
@@ -112,4 +133,33 @@ fn respond(protocol: Protocol, status: u16, body: Vec<u8>) -> Response {
         headers.insert("smithy-protocol", HeaderValue::from_static("rpc-v2-cbor"));
     }
     response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn request(method: &str, uri: &str, headers: &[(&str, &str)]) -> Request {
+        let mut builder = axum::http::Request::builder().method(method).uri(uri);
+        for (name, value) in headers {
+            builder = builder.header(*name, *value);
+        }
+        builder.body(Body::empty()).expect("request")
+    }
+
+    #[test]
+    fn api_calls_stay_with_the_api_and_the_rest_goes_to_s3() {
+        let target = [("x-amz-target", "CodeBuild_20161006.ListProjects")];
+        assert!(!is_s3(&request("POST", "/", &target)));
+        assert!(!is_s3(&request("POST", "/", &[])), "POST / without a target is the JSON API's error");
+        assert!(!is_s3(&request("POST", "/service/CodeBuild_20161006/operation/ListProjects", &[])));
+        for (method, uri) in [("GET", "/"), ("PUT", "/b"), ("PUT", "/b/k"), ("POST", "/b?delete"), ("HEAD", "/b/k")] {
+            assert!(is_s3(&request(method, uri, &[])), "{method} {uri}");
+        }
+        // The credential scope decides when the path alone would not.
+        let s3_scope = "AWS4-HMAC-SHA256 Credential=AKID/20240101/us-east-1/s3/aws4_request, \
+                        SignedHeaders=host;x-amz-date, Signature=00";
+        let signed = [("authorization", s3_scope), ("x-amz-date", "20240101T000000Z")];
+        assert!(is_s3(&request("POST", "/service/CodeBuild_20161006/operation/ListProjects", &signed)));
+    }
 }

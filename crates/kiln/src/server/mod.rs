@@ -1,4 +1,4 @@
-//! The server: one port for the AWS APIs (CodeBuild, CloudWatch Logs) and health.
+//! The server: one port for the AWS APIs (CodeBuild, CloudWatch Logs, S3) and health.
 
 pub mod client;
 mod dispatch;
@@ -45,11 +45,14 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         "auto" => kiln_agent::sandbox::bwrap_available(),
         other => anyhow::bail!("--sandbox must be auto, bwrap or none, not {other:?}"),
     };
+    // SecureString parameters and secret values are encrypted at rest with this key.
+    let vault = kiln_api::vault::Vault::load_or_create(&data_dir.join("secrets.key"))?;
     let api_config = kiln_api::Config {
         region: args.region.clone(),
         account_id: args.account_id.clone(),
         concurrency,
         max_queued: args.max_queued_builds.unwrap_or(concurrency.saturating_mul(5)),
+        vault: Arc::new(vault),
     };
     let exec = ExecutorConfig {
         data_dir: data_dir.clone(),
@@ -61,7 +64,10 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     };
     let scheduler = Scheduler::start(store.clone(), api_config.clone(), exec);
     let api = kiln_api::Api::new(store, scheduler, api_config);
-    let state = Arc::new(http::State { api, keys });
+    // Objects (artifacts, caches, S3 sources) live under the data dir; the S3 API serves them.
+    let objects = kiln_objects::FsObjectStore::open(&data_dir.join("objects")).context("opening the object store")?;
+    let s3 = kiln_s3api::S3::new(Arc::new(objects), keys.clone(), args.region.clone());
+    let state = Arc::new(http::State { api, keys, s3 });
 
     let listener =
         tokio::net::TcpListener::bind(args.listen).await.with_context(|| format!("listening on {}", args.listen))?;

@@ -100,6 +100,7 @@ pub fn update_build_changes_only_mutable_fields(store: &dyn Store) {
             b.id = "p:other".to_string();
             b.project = "q".to_string();
             b.submitted_ms = 7;
+            b.settings = "changed".to_string();
         })
         .expect("update")
         .expect("present");
@@ -111,6 +112,8 @@ pub fn update_build_changes_only_mutable_fields(store: &dyn Store) {
         ("p:1", "p", original.number, 42),
         "identity, number and submission time are fixed"
     );
+    assert_eq!(updated.settings, original.settings, "settings are fixed at insert");
+    assert_eq!(original.settings, r#"{"of":"p:1"}"#, "settings are stored at insert");
     assert_eq!(store.get_build("p:1").expect("get"), Some(updated));
     assert_eq!(store.get_build("p:other").expect("get"), None);
 

@@ -13,18 +13,19 @@ pub(super) const PROJECT_EXISTS: &str = "SELECT 1 FROM projects WHERE name = ?1"
 pub(super) const NEXT_NUMBER: &str = "INSERT INTO build_counters (project, last_number) VALUES (?1, 1)
     ON CONFLICT (project) DO UPDATE SET last_number = last_number + 1
     RETURNING last_number";
-pub(super) const INSERT: &str = "INSERT INTO builds (id, project, number, state, submitted_ms, stop_requested, doc)
-    VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+pub(super) const INSERT: &str =
+    "INSERT INTO builds (id, project, number, state, submitted_ms, stop_requested, doc, settings)
+    VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
     ON CONFLICT (id) DO NOTHING";
 pub(super) const REMEMBER_TOKEN: &str =
     "INSERT INTO idempotency (token, request_hash, build_id, created_ms) VALUES (?1, ?2, ?3, ?4)
     ON CONFLICT (token) DO UPDATE SET request_hash = excluded.request_hash,
         build_id = excluded.build_id, created_ms = excluded.created_ms";
-pub(super) const GET: &str = "SELECT id, project, number, state, submitted_ms, stop_requested, doc
+pub(super) const GET: &str = "SELECT id, project, number, state, submitted_ms, stop_requested, doc, settings
     FROM builds WHERE id = ?1";
 pub(super) const UPDATE: &str = "UPDATE builds SET state = ?2, stop_requested = ?3, doc = ?4 WHERE id = ?1";
 pub(super) const DELETE: &str = "DELETE FROM builds WHERE id = ?1";
-pub(super) const IN_STATE: &str = "SELECT id, project, number, state, submitted_ms, stop_requested, doc
+pub(super) const IN_STATE: &str = "SELECT id, project, number, state, submitted_ms, stop_requested, doc, settings
     FROM builds WHERE state = ?1 ORDER BY submitted_ms, id LIMIT ?2";
 // The `state IN` term must match the `builds_active` index's condition for it to be used.
 pub(super) const ACTIVE_COUNT: &str = "SELECT COUNT(*) FROM builds
@@ -60,6 +61,7 @@ fn from_row(row: &Row<'_>) -> rusqlite::Result<BuildRecord> {
         submitted_ms: row.get(4)?,
         stop_requested: row.get(5)?,
         doc: row.get(6)?,
+        settings: row.get(7)?,
     })
 }
 
@@ -86,7 +88,8 @@ pub(super) fn insert(
                 stored.state.as_str(),
                 stored.submitted_ms,
                 stored.stop_requested,
-                stored.doc
+                stored.doc,
+                stored.settings
             ])
         })
         .db()?;

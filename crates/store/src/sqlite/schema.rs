@@ -62,6 +62,59 @@ const MIGRATIONS: &[&str] = &[
         PRIMARY KEY (build_id, seq)
     ) WITHOUT ROWID;
     "#,
+    // 2: a build's settings that CodeBuild's Build shape does not show (the effective artifact
+    // settings a StartBuild chose), for the executor.
+    r#"
+    ALTER TABLE builds ADD COLUMN settings TEXT NOT NULL DEFAULT '';
+    "#,
+    // 3: Parameter Store parameters and Secrets Manager secrets. Values are BLOBs the operation
+    // layer sealed (SecureString and secret values are ciphertext here).
+    r#"
+    -- name -> latest version: the listing walks this, not every version.
+    CREATE TABLE parameters (
+        name    TEXT PRIMARY KEY NOT NULL,
+        version INTEGER NOT NULL
+    ) WITHOUT ROWID;
+
+    CREATE TABLE parameter_versions (
+        name        TEXT NOT NULL REFERENCES parameters (name) ON DELETE CASCADE,
+        version     INTEGER NOT NULL,
+        modified_ms INTEGER NOT NULL,
+        value       BLOB NOT NULL,
+        doc         TEXT NOT NULL,
+        PRIMARY KEY (name, version)
+    ) WITHOUT ROWID;
+
+    CREATE TABLE secrets (
+        name        TEXT PRIMARY KEY NOT NULL,
+        arn         TEXT NOT NULL UNIQUE,
+        created_ms  INTEGER NOT NULL,
+        modified_ms INTEGER NOT NULL,
+        deletion_ms INTEGER,
+        doc         TEXT NOT NULL
+    );
+
+    -- `seq` orders a secret's versions (ids are random).
+    CREATE TABLE secret_versions (
+        secret     TEXT NOT NULL REFERENCES secrets (name) ON DELETE CASCADE,
+        version_id TEXT NOT NULL,
+        seq        INTEGER NOT NULL,
+        created_ms INTEGER NOT NULL,
+        value      BLOB NOT NULL,
+        PRIMARY KEY (secret, version_id)
+    ) WITHOUT ROWID;
+    CREATE UNIQUE INDEX secret_versions_seq ON secret_versions (secret, seq);
+
+    -- The key makes a staging label unique within a secret.
+    CREATE TABLE secret_stages (
+        secret     TEXT NOT NULL,
+        stage      TEXT NOT NULL,
+        version_id TEXT NOT NULL,
+        PRIMARY KEY (secret, stage),
+        FOREIGN KEY (secret, version_id) REFERENCES secret_versions (secret, version_id) ON DELETE CASCADE
+    ) WITHOUT ROWID;
+    CREATE INDEX secret_stages_version ON secret_stages (secret, version_id);
+    "#,
 ];
 
 /// The schema version this code writes.

@@ -3,7 +3,7 @@
 
 use rusqlite::Connection;
 
-use super::{SqliteStore, builds, lock, logs, projects, schema};
+use super::{SqliteStore, builds, lock, logs, parameters, projects, schema, secrets};
 use crate::{Order, ProjectSort, StoreError};
 
 fn plan(conn: &Connection, sql: &str) -> Vec<String> {
@@ -36,6 +36,29 @@ fn all_statements() -> Vec<String> {
         logs::BUILD_EXISTS,
         logs::LEN,
         logs::INSERT,
+        parameters::LATEST,
+        parameters::SET_LATEST,
+        parameters::INSERT_VERSION,
+        parameters::PRUNE,
+        parameters::GET_VERSION,
+        parameters::GET_LATEST,
+        parameters::DELETE,
+        secrets::NAME_OR_ARN_TAKEN,
+        secrets::INSERT,
+        secrets::GET,
+        secrets::GET_BY_ARN,
+        secrets::UPDATE,
+        secrets::TOUCH,
+        secrets::DELETE,
+        secrets::VERSIONS,
+        secrets::STAGES,
+        secrets::VERSION_EXISTS,
+        secrets::NEXT_SEQ,
+        secrets::INSERT_VERSION,
+        secrets::STAGE_HOLDER,
+        secrets::SET_STAGE,
+        secrets::UNLABELLED,
+        secrets::DELETE_VERSION,
     ]
     .iter()
     .map(|s| s.to_string())
@@ -51,6 +74,12 @@ fn all_statements() -> Vec<String> {
     }
     sql.push(logs::read_sql(true));
     sql.push(logs::read_sql(false));
+    for after in [false, true] {
+        sql.push(parameters::list_sql(after));
+        for scheduled in [false, true] {
+            sql.push(secrets::list_sql(scheduled, after));
+        }
+    }
     sql
 }
 
@@ -99,6 +128,8 @@ fn paging_keys_and_active_count_search_their_indexes() {
     expect(builds::ACTIVE_COUNT.to_string(), "builds_active");
     expect(builds::IN_STATE.to_string(), "builds_state_submitted");
     expect(logs::read_sql(false), "PRIMARY KEY");
+    expect(parameters::list_sql(true), "PRIMARY KEY");
+    expect(secrets::list_sql(false, true), "sqlite_autoindex_secrets_1");
 }
 
 #[test]

@@ -121,3 +121,39 @@ pub(crate) fn payload_hash(req: &Request<'_>, claim: &Claim) -> Result<String, A
     }
     Ok(declared)
 }
+
+/// The payload values S3 accepts besides a hex SHA-256 (the streaming ones say how the body
+/// is framed and signed; checking the body is the caller's job).
+const S3_PAYLOAD_VALUES: [&str; 4] = [
+    UNSIGNED_PAYLOAD,
+    "STREAMING-UNSIGNED-PAYLOAD-TRAILER",
+    "STREAMING-AWS4-HMAC-SHA256-PAYLOAD",
+    "STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRAILER",
+];
+
+/// The payload hash as declared, unchecked against the body (see `verify_unread_body`).
+pub(crate) fn declared_payload_hash(req: &Request<'_>, claim: &Claim) -> Result<String, AuthError> {
+    let declared = req
+        .headers
+        .get("x-amz-content-sha256")
+        .map(|value| String::from_utf8_lossy(value.as_bytes()).into_owned())
+        .or_else(|| claim.query_content_sha256.clone());
+    let Some(declared) = declared else {
+        if claim.location == SignatureLocation::Query {
+            return Ok(UNSIGNED_PAYLOAD.to_owned());
+        }
+        // S3's wording (InvalidRequest).
+        return Err(AuthError::InvalidSignature(
+            "Missing required header for this request: x-amz-content-sha256".to_owned(),
+        ));
+    };
+    let hex = declared.len() == 64 && declared.bytes().all(|b| b.is_ascii_hexdigit());
+    if hex || S3_PAYLOAD_VALUES.contains(&declared.as_str()) {
+        Ok(declared)
+    } else {
+        // S3's InvalidArgument wording.
+        Err(AuthError::InvalidSignature(format!(
+            "x-amz-content-sha256 must be UNSIGNED-PAYLOAD, STREAMING-UNSIGNED-PAYLOAD-TRAILER, STREAMING-AWS4-HMAC-SHA256-PAYLOAD, STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRAILER or a valid sha256 value, not '{declared}'."
+        )))
+    }
+}

@@ -78,12 +78,32 @@ pub struct Verified {
 /// credential scope; access key known (`UnrecognizedClientException`); declared payload hash;
 /// signature (compared in constant time).
 pub fn verify(req: &Request<'_>, keys: &[Credentials], now: SystemTime) -> Result<Verified, AuthError> {
+    verify_with(req, keys, now, checks::payload_hash)
+}
+
+/// Like [`verify`], for a body not read yet (S3 uploads are streamed, not buffered):
+/// `req.body` is ignored and the canonical request takes the payload hash the request
+/// declares in `x-amz-content-sha256` (S3 requires the header; a presigned S3 URL without it
+/// means `UNSIGNED-PAYLOAD`). Besides a hex SHA-256 and `UNSIGNED-PAYLOAD`, S3's streaming
+/// values (`STREAMING-UNSIGNED-PAYLOAD-TRAILER`, `STREAMING-AWS4-HMAC-SHA256-PAYLOAD[-TRAILER]`)
+/// are accepted. **The caller must then check the body against the declared hash** (and
+/// verify chunk signatures, or refuse chunk-signed bodies).
+pub fn verify_unread_body(req: &Request<'_>, keys: &[Credentials], now: SystemTime) -> Result<Verified, AuthError> {
+    verify_with(req, keys, now, checks::declared_payload_hash)
+}
+
+fn verify_with(
+    req: &Request<'_>,
+    keys: &[Credentials],
+    now: SystemTime,
+    payload_hash: fn(&Request<'_>, &parse::Claim) -> Result<String, AuthError>,
+) -> Result<Verified, AuthError> {
     let claim = parse::parse(req)?.ok_or(AuthError::MissingAuthenticationToken)?;
     checks::time(&claim, time::Timestamp::from_system_time(now))?;
     checks::signed_headers(&claim)?;
     checks::scope(&claim)?;
     let key = keys.iter().find(|key| key.access_key_id == claim.access_key_id).ok_or(AuthError::UnrecognizedClient)?;
-    let payload_hash = checks::payload_hash(req, &claim)?;
+    let payload_hash = payload_hash(req, &claim)?;
 
     let scope = &claim.scope;
     let canonical = canonical_request(

@@ -93,6 +93,8 @@ pub struct Signing {
     pub content_sha256_header: bool,
     /// Sign `UNSIGNED-PAYLOAD` instead of the body's hash.
     pub unsigned_payload: bool,
+    /// Sign this payload value instead (e.g. `STREAMING-UNSIGNED-PAYLOAD-TRAILER`).
+    pub precomputed_payload: Option<String>,
 }
 
 impl Signing {
@@ -106,6 +108,7 @@ impl Signing {
             presign_for: None,
             content_sha256_header: false,
             unsigned_payload: false,
+            precomputed_payload: None,
         }
     }
 }
@@ -145,7 +148,11 @@ pub fn sign_with_aws(owned: &mut Owned, how: &Signing) {
         .iter()
         .map(|(name, value)| (name.as_str().to_owned(), value.to_str().expect("ascii header").to_owned()))
         .collect();
-    let body = if how.unsigned_payload { SignableBody::UnsignedPayload } else { SignableBody::Bytes(&owned.body) };
+    let body = match &how.precomputed_payload {
+        Some(value) => SignableBody::Precomputed(value.clone()),
+        None if how.unsigned_payload => SignableBody::UnsignedPayload,
+        None => SignableBody::Bytes(&owned.body),
+    };
     let signable =
         SignableRequest::new(&owned.method, &uri, headers.iter().map(|(n, v)| (n.as_str(), v.as_str())), body)
             .expect("signable request");

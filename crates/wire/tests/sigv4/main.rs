@@ -5,3 +5,4 @@ mod common;
 mod errors;
 mod oracle;
 mod suite;
+mod unread_body;
