@@ -104,26 +104,26 @@ fn masked(event: &Event, secrets: &Secrets) -> Event {
     }
 }
 
+/// An emitter writing into a buffer a test can read.
+#[cfg(test)]
+pub(crate) fn capture() -> (Emitter, Arc<Mutex<Vec<u8>>>) {
+    struct Sink(Arc<Mutex<Vec<u8>>>);
+    impl Write for Sink {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner).extend_from_slice(buf);
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let buf = Arc::new(Mutex::new(Vec::new()));
+    (Emitter::to(Box::new(Sink(buf.clone()))), buf)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    /// An emitter writing into a buffer the test can read.
-    fn capture() -> (Emitter, Arc<Mutex<Vec<u8>>>) {
-        #[derive(Clone)]
-        struct Shared(Arc<Mutex<Vec<u8>>>);
-        impl Write for Shared {
-            fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-                self.0.lock().unwrap_or_else(PoisonError::into_inner).extend_from_slice(buf);
-                Ok(buf.len())
-            }
-            fn flush(&mut self) -> std::io::Result<()> {
-                Ok(())
-            }
-        }
-        let buf = Arc::new(Mutex::new(Vec::new()));
-        (Emitter::to(Box::new(Shared(buf.clone()))), buf)
-    }
 
     fn text(buf: &Arc<Mutex<Vec<u8>>>) -> String {
         String::from_utf8(buf.lock().unwrap_or_else(PoisonError::into_inner).clone()).expect("utf-8")

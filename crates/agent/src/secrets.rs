@@ -102,9 +102,10 @@ pub fn receive_in_inner(stdin: &mut dyn Read) -> Result<Vec<(String, String)>, S
 #[cfg(test)]
 mod tests {
     use std::io::Cursor;
-    use std::sync::{Arc, Mutex, PoisonError};
+    use std::sync::PoisonError;
 
     use super::*;
+    use crate::emit::capture;
     use crate::protocol::SecretVar;
 
     fn env(parameters: &[(&str, &str)], secrets: &[(&str, &str)]) -> Env {
@@ -135,21 +136,6 @@ mod tests {
         assert_eq!(names, ["DB", "BOTH", "TOKEN"]);
         assert_eq!(got[1].1, reference(SecretSource::SecretsManager, "s:key"));
         assert_eq!(got[2].1, reference(SecretSource::ParameterStore, "/project/token"));
-    }
-
-    fn capture() -> (Emitter, Arc<Mutex<Vec<u8>>>) {
-        struct Sink(Arc<Mutex<Vec<u8>>>);
-        impl Write for Sink {
-            fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-                self.0.lock().unwrap_or_else(PoisonError::into_inner).extend_from_slice(buf);
-                Ok(buf.len())
-            }
-            fn flush(&mut self) -> std::io::Result<()> {
-                Ok(())
-            }
-        }
-        let buf = Arc::new(Mutex::new(Vec::new()));
-        (Emitter::to(Box::new(Sink(buf.clone()))), buf)
     }
 
     #[test]

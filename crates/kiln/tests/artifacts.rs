@@ -5,25 +5,10 @@ mod common;
 use std::io::Read;
 use std::time::Duration;
 
-use common::{Server, json_call, wait_for};
+use common::{Server, create_inline_project, json_call, wait_for};
 use kiln_objects::{FsObjectStore, ObjectStore};
 use serde_json::{Value, json};
 use sha2::Digest;
-
-fn create(server: &Server, name: &str, buildspec: &str, artifacts: Value) {
-    let (status, body) = json_call(
-        &server.addr,
-        "CodeBuild_20161006.CreateProject",
-        &json!({
-            "name": name,
-            "source": {"type": "NO_SOURCE", "buildspec": buildspec},
-            "artifacts": artifacts,
-            "environment": {"type": "LINUX_CONTAINER", "image": "img", "computeType": "BUILD_GENERAL1_SMALL"},
-            "serviceRole": "role",
-        }),
-    );
-    assert_eq!(status, 200, "{body}");
-}
 
 fn run(server: &Server, project: &str) -> Value {
     let (status, body) = json_call(&server.addr, "CodeBuild_20161006.StartBuild", &json!({"projectName": project}));
@@ -43,7 +28,7 @@ fn zip_artifacts_are_uploaded_with_their_checksums() {
     let server = Server::start();
     let objects = FsObjectStore::open(&server.data_dir.join("objects")).expect("object store");
     objects.create_bucket("artifact-bucket").expect("bucket");
-    create(
+    create_inline_project(
         &server,
         "zipped",
         BUILDSPEC,
@@ -73,7 +58,12 @@ fn file_artifacts_and_codebuild_errors() {
     let server = Server::start();
     let objects = FsObjectStore::open(&server.data_dir.join("objects")).expect("object store");
     objects.create_bucket("files-bucket").expect("bucket");
-    create(&server, "files", BUILDSPEC, json!({"type": "S3", "location": "files-bucket", "name": "out"}));
+    create_inline_project(
+        &server,
+        "files",
+        BUILDSPEC,
+        json!({"type": "S3", "location": "files-bucket", "name": "out"}),
+    );
     let build = run(&server, "files");
     assert_eq!(build["buildStatus"], "SUCCEEDED", "{:#}", build["phases"]);
     assert_eq!(build["artifacts"]["location"], "arn:aws:s3:::files-bucket/out");
@@ -82,7 +72,7 @@ fn file_artifacts_and_codebuild_errors() {
     assert!(objects.head("files-bucket", "out/skip.log", None).is_err(), "excluded path uploaded");
 
     // Nothing matches: UPLOAD_ARTIFACTS fails with CodeBuild's CLIENT_ERROR.
-    create(
+    create_inline_project(
         &server,
         "no-match",
         "version: 0.2\nphases:\n  build:\n    commands: [true]\nartifacts:\n  files: [missing/*]\n",
@@ -97,7 +87,7 @@ fn file_artifacts_and_codebuild_errors() {
     assert_eq!(upload["contexts"][0]["message"], "no matching artifact paths found");
 
     // A missing bucket is named.
-    create(&server, "no-bucket", BUILDSPEC, json!({"type": "S3", "location": "absent-bucket"}));
+    create_inline_project(&server, "no-bucket", BUILDSPEC, json!({"type": "S3", "location": "absent-bucket"}));
     let build = run(&server, "no-bucket");
     assert_eq!(build["buildStatus"], "FAILED");
     let text = build["phases"].to_string();

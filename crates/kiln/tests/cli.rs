@@ -5,23 +5,8 @@ mod common;
 use std::process::Command;
 use std::time::Duration;
 
-use common::{Server, json_call, wait_for};
+use common::{Server, create_inline_project, json_call, wait_for};
 use serde_json::json;
-
-fn create_inline_project(server: &Server, name: &str, buildspec: &str) {
-    let (status, body) = json_call(
-        &server.addr,
-        "CodeBuild_20161006.CreateProject",
-        &json!({
-            "name": name,
-            "source": {"type": "NO_SOURCE", "buildspec": buildspec},
-            "artifacts": {"type": "NO_ARTIFACTS"},
-            "environment": {"type": "LINUX_CONTAINER", "image": "img", "computeType": "BUILD_GENERAL1_SMALL"},
-            "serviceRole": "role",
-        }),
-    );
-    assert_eq!(status, 200, "{body}");
-}
 
 fn start(server: &Server, project: &str) -> String {
     let (status, body) = json_call(&server.addr, "CodeBuild_20161006.StartBuild", &json!({"projectName": project}));
@@ -48,6 +33,7 @@ fn logs_prints_a_finished_build_and_follows_a_running_one() {
         &server,
         "cli-logs",
         "version: 0.2\nphases:\n  build:\n    commands:\n      - echo first-line\n",
+        json!({"type": "NO_ARTIFACTS"}),
     );
     let id = start(&server, "cli-logs");
     wait_for("build to finish", Duration::from_secs(30), || {
@@ -64,6 +50,7 @@ fn logs_prints_a_finished_build_and_follows_a_running_one() {
         &server,
         "cli-follow",
         "version: 0.2\nphases:\n  build:\n    commands:\n      - echo early\n      - sleep 1\n      - echo late\n",
+        json!({"type": "NO_ARTIFACTS"}),
     );
     let id = start(&server, "cli-follow");
     let (ok, text) = kiln_logs(&server, &["--follow", &id]);
@@ -83,7 +70,12 @@ fn builds_run_when_the_kiln_binary_lives_under_tmp() {
     let exe = dir.path().join("kiln");
     std::fs::copy(env!("CARGO_BIN_EXE_kiln"), &exe).expect("copy kiln");
     let server = Server::start_from(&exe, &[], &[]);
-    create_inline_project(&server, "from-tmp", "version: 0.2\nphases:\n  build:\n    commands:\n      - echo ran\n");
+    create_inline_project(
+        &server,
+        "from-tmp",
+        "version: 0.2\nphases:\n  build:\n    commands:\n      - echo ran\n",
+        json!({"type": "NO_ARTIFACTS"}),
+    );
     let id = start(&server, "from-tmp");
     let status = wait_for("build to finish", Duration::from_secs(30), || {
         let (_, body) = json_call(&server.addr, "CodeBuild_20161006.BatchGetBuilds", &json!({"ids": [id]}));

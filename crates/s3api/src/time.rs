@@ -11,19 +11,11 @@ struct Civil {
     millis: i64,
 }
 
-/// H. Hinnant's civil_from_days.
+/// The calendar fields of an epoch-milliseconds time (UTC).
 fn civil(epoch_ms: i64) -> Civil {
     let days = epoch_ms.div_euclid(86_400_000);
     let in_day = epoch_ms.rem_euclid(86_400_000);
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
+    let (year, month, day) = kiln_wire::civil_from_days(days);
     Civil {
         year,
         month: usize::try_from(month).unwrap_or(1),

@@ -172,3 +172,19 @@ pub fn wait_for<T>(what: &str, timeout: Duration, mut check: impl FnMut() -> Opt
         std::thread::sleep(Duration::from_millis(25));
     }
 }
+
+/// CreateProject of a NO_SOURCE project with an inline buildspec and the given artifacts.
+pub fn create_inline_project(server: &Server, name: &str, buildspec: &str, artifacts: serde_json::Value) {
+    let (status, body) = json_call(
+        &server.addr,
+        "CodeBuild_20161006.CreateProject",
+        &serde_json::json!({
+            "name": name,
+            "source": {"type": "NO_SOURCE", "buildspec": buildspec},
+            "artifacts": artifacts,
+            "environment": {"type": "LINUX_CONTAINER", "image": "img", "computeType": "BUILD_GENERAL1_SMALL"},
+            "serviceRole": "role",
+        }),
+    );
+    assert_eq!(status, 200, "{body}");
+}
