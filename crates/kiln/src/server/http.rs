@@ -6,7 +6,7 @@ use axum::Router;
 use axum::body::{Body, Bytes};
 use axum::extract::Request;
 use axum::http::{HeaderValue, StatusCode};
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use kiln_api::{Api, Caller};
 use kiln_wire::sigv4::{self, Credentials};
 use kiln_wire::{Protocol, WireError};
@@ -63,10 +63,10 @@ async fn answer(state: &State, req: Request) -> Response {
     let path = parts.uri.path().to_string();
     let call = match kiln_wire::route(parts.method.as_str(), &path, &parts.headers) {
         Ok(Some(call)) => call,
-        Ok(None) if parts.method == axum::http::Method::POST && path == "/" => {
+        // Every other non-API request went to S3 (`is_s3`): this is `POST /` without a target.
+        Ok(None) => {
             return error(Protocol::AwsJson11, 400, "UnknownOperationException", "Missing X-Amz-Target header");
         }
-        Ok(None) => return (StatusCode::NOT_FOUND, "not found\n").into_response(),
         // Answer in the protocol the client spoke: RPC v2 paths get CBOR.
         Err(e) if path.starts_with("/service/") => return wire_error(Protocol::RpcV2Cbor, &e),
         Err(e) => return wire_error(Protocol::AwsJson11, &e),
