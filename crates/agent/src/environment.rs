@@ -56,7 +56,7 @@ fn codebuild_vars(job: &Job, src_dir: &Path, resolved: Option<&str>) -> Vec<(Str
         ("CODEBUILD_KMS_KEY_ID", job.kms_key_id.clone()),
         ("CODEBUILD_LOG_PATH", stream.to_string()),
         ("CODEBUILD_PROJECT_ARN", job.project_arn.clone()),
-        ("CODEBUILD_SOURCE_REPO_URL", job.source.location.clone().unwrap_or_default()),
+        ("CODEBUILD_SOURCE_REPO_URL", source_repo_url(job)),
         ("CODEBUILD_SOURCE_VERSION", job.source.version.clone().or(resolved.map(str::to_string)).unwrap_or_default()),
         ("CODEBUILD_SRC_DIR", src_dir.display().to_string()),
         ("CODEBUILD_START_TIME", job.start_time_ms.to_string()),
@@ -65,4 +65,10 @@ fn codebuild_vars(job: &Job, src_dir: &Path, resolved: Option<&str>) -> Vec<(Str
         vars.push(("CODEBUILD_RESOLVED_SOURCE_VERSION", commit.to_string()));
     }
     vars.into_iter().map(|(k, v)| (k.to_string(), v)).collect()
+}
+
+/// The source's URL as CodeBuild shows it: the clone URL, or `s3://bucket/key` for S3.
+fn source_repo_url(job: &Job) -> String {
+    let location = job.source.location.clone().unwrap_or_default();
+    if job.source.kind == "S3" && !location.starts_with("s3://") { format!("s3://{location}") } else { location }
 }

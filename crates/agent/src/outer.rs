@@ -7,7 +7,7 @@ use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::process::{Command, Stdio};
 
-use kiln_artifacts::{ArtifactError, collect, write_zip};
+use kiln_artifacts::{ArtifactError, collect, unpack_zip, write_zip};
 use kiln_objects::{FsObjectStore, ObjectError, ObjectStore, PutOptions};
 use kiln_source::{FetchRequest, GitProvider, SourceError};
 
@@ -88,7 +88,10 @@ fn download_source(job: &Job, emit: &Emitter) -> Result<Prepared, Context> {
     let kind = job.source.kind.as_str();
     let resolved = match kind {
         "NO_SOURCE" => None,
-        "S3" => return Err(client_error("S3 sources are not supported by this Kiln version yet")),
+        "S3" => {
+            download_s3_source(job, &src_dir, emit)?;
+            None
+        }
         _ => {
             let provider = GitProvider::from_source_type(kind)
                 .ok_or_else(|| client_error(format!("unsupported source type {kind}")))?;
@@ -132,6 +135,36 @@ fn download_source(job: &Job, emit: &Emitter) -> Result<Prepared, Context> {
         }
     }
     Ok(Prepared { buildspec_text, resolved_source_version: resolved, secret_env })
+}
+
+/// An S3 source: `bucket/key.zip` at `sourceVersion` (an object version id; none = the latest),
+/// unpacked into the source directory. CodeBuild records no resolved version for S3.
+fn download_s3_source(job: &Job, src_dir: &Path, emit: &Emitter) -> Result<(), Context> {
+    let location = job.source.location.clone().unwrap_or_default();
+    let Some((bucket, key)) =
+        location.trim_start_matches("s3://").split_once('/').filter(|(b, k)| !b.is_empty() && !k.is_empty())
+    else {
+        return Err(client_error(format!("S3 source location {location:?} must be bucket/key")));
+    };
+    let version = job.source.version.as_deref().filter(|v| !v.is_empty());
+    emit.agent(&format!(
+        "Downloading s3://{bucket}/{key}{}",
+        version.map(|v| format!(" version {v}")).unwrap_or_default()
+    ));
+    let store = FsObjectStore::open(&job.objects_dir).map_err(|e| client_error(e.to_string()))?;
+    let (_, mut reader) = store
+        .get(bucket, key, version)
+        .map_err(|e| client_error(format!("failed to download the primary source s3://{bucket}/{key}: {e}")))?;
+    // The ZIP reader needs to seek: spool the object to the build's tmp directory first.
+    let archive = job.build_dir.join("tmp").join("source.zip");
+    let mut file = std::fs::File::create(&archive).map_err(|e| client_error(format!("spooling the source: {e}")))?;
+    std::io::copy(&mut reader, &mut file).map_err(|e| client_error(format!("downloading the source: {e}")))?;
+    let file = std::fs::File::open(&archive).map_err(|e| client_error(format!("reading the source: {e}")))?;
+    let files = unpack_zip(file, src_dir)
+        .map_err(|e| client_error(format!("s3://{bucket}/{key} is not a usable ZIP archive: {e}")))?;
+    let _ = std::fs::remove_file(&archive);
+    emit.agent(&format!("Unpacked {files} files"));
+    Ok(())
 }
 
 fn source_error_context(e: &SourceError) -> Context {

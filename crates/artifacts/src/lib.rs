@@ -4,9 +4,11 @@
 
 mod collect;
 mod package;
+mod unpack;
 
 pub use collect::{Entry, collect};
 pub use package::{Digests, digests, write_zip};
+pub use unpack::unpack_zip;
 
 /// Why artifacts could not be made.
 #[derive(Debug, thiserror::Error)]

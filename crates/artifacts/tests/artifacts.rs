@@ -91,3 +91,24 @@ fn zip_holds_the_entries_and_digests_match() {
     archive.by_name("target/app").unwrap().read_to_string(&mut content).unwrap();
     assert_eq!(content, "binary");
 }
+
+#[test]
+fn a_zip_unpacks_and_zip_slip_is_refused() {
+    let dir = tree();
+    let out = tempfile::tempdir().unwrap();
+    let zip_path = out.path().join("src.zip");
+    write_zip(&collect(dir.path(), &spec(&["**/*"])).unwrap(), &zip_path).unwrap();
+    let dest = out.path().join("src");
+    let files = kiln_artifacts::unpack_zip(std::fs::File::open(&zip_path).unwrap(), &dest).unwrap();
+    assert_eq!(files, 6);
+    assert_eq!(std::fs::read_to_string(dest.join("target/lib/libx.so")).unwrap(), "lib");
+
+    let evil = out.path().join("evil.zip");
+    let mut writer = zip::ZipWriter::new(std::fs::File::create(&evil).unwrap());
+    writer.start_file("../escaped.txt", zip::write::SimpleFileOptions::default()).unwrap();
+    std::io::Write::write_all(&mut writer, b"x").unwrap();
+    writer.finish().unwrap();
+    let result = kiln_artifacts::unpack_zip(std::fs::File::open(&evil).unwrap(), &out.path().join("evil"));
+    assert!(matches!(result, Err(ArtifactError::OutsideSource(_))), "{result:?}");
+    assert!(!out.path().join("escaped.txt").exists());
+}
