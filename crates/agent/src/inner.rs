@@ -6,7 +6,7 @@
 //! POST_BUILD with `CODEBUILD_BUILD_SUCCEEDING=0`; a phase's `on-failure` (ABORT or CONTINUE)
 //! overrides that default.
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use kiln_buildspec::{Buildspec, OnFailure, Phase, Version};
 
@@ -68,11 +68,6 @@ pub fn run(job: &Job, emit: &Emitter) -> bool {
     };
     let carry = spec.version != Version::V0_1;
     let mut session = ShellSession::new(kind, env, src_dir, job.build_dir.join("tmp"), carry);
-    let sink: OutputSink = {
-        let emit = emit.clone();
-        Arc::new(move |line: String| emit.log(line))
-    };
-
     let mut succeeding = true;
     let mut aborted = false;
     for (name, default) in PHASES {
@@ -80,7 +75,7 @@ pub fn run(job: &Job, emit: &Emitter) -> bool {
         emit.phase_start(name);
         emit.agent(&format!("Entering phase {name}"));
         let failure = match phase {
-            Some(phase) => run_phase(name, phase, &mut session, &sink, emit, succeeding),
+            Some(phase) => run_with_retries(name, phase, &mut session, emit, succeeding),
             None => None,
         };
         match failure {
@@ -93,10 +88,8 @@ pub fn run(job: &Job, emit: &Emitter) -> bool {
                 let end = match on_failure {
                     Some(OnFailure::Continue) => false,
                     Some(OnFailure::Abort) => true,
-                    Some(OnFailure::Retry { .. }) => {
-                        emit.agent("on-failure RETRY is not supported by Kiln yet; treating it as ABORT");
-                        true
-                    }
+                    // The retries are spent: the build ends, as with ABORT.
+                    Some(OnFailure::Retry { .. }) => true,
                     None => matches!(default, FailureDefault::EndPhases),
                 };
                 if end {
@@ -127,6 +120,55 @@ fn phase_of<'a>(spec: &'a Buildspec, name: &str) -> Option<&'a Phase> {
         "BUILD" => spec.phases.build.as_ref(),
         "POST_BUILD" => spec.phases.post_build.as_ref(),
         _ => None,
+    }
+}
+
+/// How much of an attempt's output is kept to match a RETRY pattern against.
+const RETRY_OUTPUT_LIMIT: usize = 1024 * 1024;
+
+/// Runs a phase; with `on-failure: RETRY[-count][-regex]` a failed attempt runs again, up to
+/// `count` more times, when its output matches the regex (any output, without one).
+fn run_with_retries(
+    name: &str,
+    phase: &Phase,
+    session: &mut ShellSession,
+    emit: &Emitter,
+    succeeding: bool,
+) -> Option<Context> {
+    let retry = match &phase.on_failure {
+        // The buildspec parser has checked that the pattern compiles.
+        Some(OnFailure::Retry { count, pattern }) => {
+            Some((*count, pattern.as_deref().and_then(|p| regex::Regex::new(p).ok())))
+        }
+        _ => None,
+    };
+    let mut attempt = 0;
+    loop {
+        let output = Arc::new(Mutex::new(String::new()));
+        let sink: OutputSink = {
+            let emit = emit.clone();
+            let output = output.clone();
+            Arc::new(move |line: String| {
+                if let Ok(mut kept) = output.lock()
+                    && kept.len() < RETRY_OUTPUT_LIMIT
+                {
+                    kept.push_str(&line);
+                    kept.push('\n');
+                }
+                emit.log(line)
+            })
+        };
+        let failure = run_phase(name, phase, session, &sink, emit, succeeding)?;
+        let Some((count, pattern)) = &retry else { return Some(failure) };
+        let matches = match pattern {
+            Some(re) => output.lock().map(|text| re.is_match(text.as_str())).unwrap_or(false),
+            None => true,
+        };
+        if attempt >= *count || !matches {
+            return Some(failure);
+        }
+        attempt += 1;
+        emit.agent(&format!("Phase {name} failed; retrying it ({attempt} of {count})"));
     }
 }
 
