@@ -295,8 +295,7 @@ impl ObjectStore for FsObjectStore {
     }
 
     fn get(&self, bucket: &str, key: &str, version_id: Option<&str>) -> Result<(ObjectMeta, Box<dyn Read + Send>)> {
-        let (meta, reader) = self.get_range(bucket, key, version_id, 0..u64::MAX)?;
-        Ok((meta, reader))
+        self.get_range(bucket, key, version_id, 0..u64::MAX)
     }
 
     fn get_range(

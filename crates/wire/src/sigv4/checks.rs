@@ -91,15 +91,20 @@ pub(crate) fn scope(claim: &Claim) -> Result<(), AuthError> {
     if problems.is_empty() { Ok(()) } else { Err(AuthError::InvalidSignature(problems.join(" "))) }
 }
 
+/// The hash the request declares: `x-amz-content-sha256`, or `X-Amz-Content-Sha256` on a
+/// presigned URL.
+fn declared_hash(req: &Request<'_>, claim: &Claim) -> Option<String> {
+    req.headers
+        .get("x-amz-content-sha256")
+        .map(|value| String::from_utf8_lossy(value.as_bytes()).into_owned())
+        .or_else(|| claim.query_content_sha256.clone())
+}
+
 /// The payload hash for the canonical request. A declared hex hash (`x-amz-content-sha256`,
 /// or `X-Amz-Content-Sha256` on a presigned URL) must be the body's; `UNSIGNED-PAYLOAD` is
 /// taken only when declared, except that presigned S3 URLs imply it (S3's rule).
 pub(crate) fn payload_hash(req: &Request<'_>, claim: &Claim) -> Result<String, AuthError> {
-    let declared = req
-        .headers
-        .get("x-amz-content-sha256")
-        .map(|value| String::from_utf8_lossy(value.as_bytes()).into_owned())
-        .or_else(|| claim.query_content_sha256.clone());
+    let declared = declared_hash(req, claim);
     let Some(declared) = declared else {
         let presigned_s3 = claim.location == SignatureLocation::Query && claim.scope.service == "s3";
         return Ok(if presigned_s3 { UNSIGNED_PAYLOAD.to_owned() } else { sha256_hex(req.body) });
@@ -133,11 +138,7 @@ const S3_PAYLOAD_VALUES: [&str; 4] = [
 
 /// The payload hash as declared, unchecked against the body (see `verify_unread_body`).
 pub(crate) fn declared_payload_hash(req: &Request<'_>, claim: &Claim) -> Result<String, AuthError> {
-    let declared = req
-        .headers
-        .get("x-amz-content-sha256")
-        .map(|value| String::from_utf8_lossy(value.as_bytes()).into_owned())
-        .or_else(|| claim.query_content_sha256.clone());
+    let declared = declared_hash(req, claim);
     let Some(declared) = declared else {
         if claim.location == SignatureLocation::Query {
             return Ok(UNSIGNED_PAYLOAD.to_owned());
