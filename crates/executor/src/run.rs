@@ -95,8 +95,8 @@ async fn start_and_follow(
     let mut lines = BufReader::new(stdout).lines();
     let mut agent_stdin = child.stdin.take();
 
-    let minutes = u64::try_from(build.timeout_in_minutes.unwrap_or(60)).unwrap_or(60);
-    let deadline = tokio::time::sleep(shared.exec.minute * minutes as u32);
+    let minutes = u32::try_from(build.timeout_in_minutes.unwrap_or(60)).unwrap_or(60);
+    let deadline = tokio::time::sleep(shared.exec.minute * minutes);
     tokio::pin!(deadline);
     let mut flush = tokio::time::interval(LOG_FLUSH_EVERY);
     let mut stop_check = tokio::time::interval(STOP_CHECK_EVERY);
