@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use crate::protocol::Job;
+use crate::protocol::{Job, SourceSpec};
 
 /// Variables of the server's environment that builds inherit (everything else is cleared, so
 /// the server's own settings and credentials never reach a build).
@@ -56,7 +56,7 @@ fn codebuild_vars(job: &Job, src_dir: &Path, resolved: Option<&str>) -> Vec<(Str
         ("CODEBUILD_KMS_KEY_ID", job.kms_key_id.clone()),
         ("CODEBUILD_LOG_PATH", stream.to_string()),
         ("CODEBUILD_PROJECT_ARN", job.project_arn.clone()),
-        ("CODEBUILD_SOURCE_REPO_URL", source_repo_url(job)),
+        ("CODEBUILD_SOURCE_REPO_URL", repo_url(&job.source)),
         ("CODEBUILD_SOURCE_VERSION", job.source.version.clone().or(resolved.map(str::to_string)).unwrap_or_default()),
         ("CODEBUILD_SRC_DIR", src_dir.display().to_string()),
         ("CODEBUILD_START_TIME", job.start_time_ms.to_string()),
@@ -64,11 +64,30 @@ fn codebuild_vars(job: &Job, src_dir: &Path, resolved: Option<&str>) -> Vec<(Str
     if let Some(commit) = resolved {
         vars.push(("CODEBUILD_RESOLVED_SOURCE_VERSION", commit.to_string()));
     }
-    vars.into_iter().map(|(k, v)| (k.to_string(), v)).collect()
+    let mut vars: Vec<(String, String)> = vars.into_iter().map(|(k, v)| (k.to_string(), v)).collect();
+    vars.extend(secondary_vars(job));
+    vars
+}
+
+/// `CODEBUILD_SRC_DIR_<id>`, `CODEBUILD_SOURCE_VERSION_<id>` and `CODEBUILD_SOURCE_REPO_URL_<id>`
+/// of each secondary source. The version is the one asked for, else the commit checked out.
+fn secondary_vars(job: &Job) -> Vec<(String, String)> {
+    let resolved = job.prepared.as_ref().map(|p| p.secondary_resolved.as_slice()).unwrap_or_default();
+    let mut vars = Vec::new();
+    for secondary in &job.secondary_sources {
+        let id = &secondary.identifier;
+        let commit = resolved.iter().find(|(i, _)| i == id).and_then(|(_, c)| c.clone());
+        let version = secondary.source.version.clone().filter(|v| !v.is_empty()).or(commit).unwrap_or_default();
+        let dir = crate::download::secondary_dir(job, id);
+        vars.push((format!("CODEBUILD_SRC_DIR_{id}"), dir.display().to_string()));
+        vars.push((format!("CODEBUILD_SOURCE_VERSION_{id}"), version));
+        vars.push((format!("CODEBUILD_SOURCE_REPO_URL_{id}"), repo_url(&secondary.source)));
+    }
+    vars
 }
 
 /// The source's URL as CodeBuild shows it: the clone URL, or `s3://bucket/key` for S3.
-fn source_repo_url(job: &Job) -> String {
-    let location = job.source.location.clone().unwrap_or_default();
-    if job.source.kind == "S3" && !location.starts_with("s3://") { format!("s3://{location}") } else { location }
+fn repo_url(source: &SourceSpec) -> String {
+    let location = source.location.clone().unwrap_or_default();
+    if source.kind == "S3" && !location.starts_with("s3://") { format!("s3://{location}") } else { location }
 }

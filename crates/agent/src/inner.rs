@@ -109,8 +109,31 @@ pub fn run(job: &Job, emit: &Emitter) -> bool {
     if !exported.is_empty() {
         emit.emit(&Event::Exported { variables: exported });
     }
+    if !aborted {
+        emit_artifact_names(&spec, &mut session, emit);
+    }
     emit.emit(&Event::PhasesOutcome { failed: !succeeding, aborted });
     succeeding
+}
+
+/// Expands `artifacts.name` and each secondary artifact's `name` in the build's shell, so
+/// `name: app-$(date +%Y-%m-%d)` or `$CODEBUILD_BUILD_NUMBER` mean what they mean in CodeBuild.
+fn emit_artifact_names(spec: &Buildspec, session: &mut ShellSession, emit: &Emitter) {
+    let Some(artifacts) = &spec.artifacts else { return };
+    let wanted = std::iter::once((None, &artifacts.name))
+        .chain(artifacts.secondary_artifacts.iter().map(|(id, a)| (Some(id.clone()), &a.name)));
+    let mut names = Vec::new();
+    for (id, name) in wanted {
+        let Some(name) = name else { continue };
+        match session.expand(name) {
+            Ok(Some(expanded)) if !expanded.trim().is_empty() => names.push((id, expanded.trim().to_string())),
+            Ok(_) => emit.agent(&format!("artifact name {name:?} expands to nothing; the project's name is used")),
+            Err(e) => emit.agent(&format!("cannot evaluate artifact name {name:?}: {e}")),
+        }
+    }
+    if !names.is_empty() {
+        emit.emit(&Event::ArtifactNames { names });
+    }
 }
 
 fn phase_of<'a>(spec: &'a Buildspec, name: &str) -> Option<&'a Phase> {

@@ -7,15 +7,18 @@
 //! builds elsewhere (containers, Kubernetes) start the same agent and read the same events.
 
 pub mod clock;
+mod download;
 pub mod emit;
 mod environment;
 mod inner;
 pub mod mask;
+mod objects;
 mod outer;
 pub mod protocol;
 pub mod sandbox;
 mod secrets;
 pub mod shell;
+mod upload;
 
 use emit::Emitter;
 use protocol::Job;

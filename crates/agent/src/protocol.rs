@@ -34,10 +34,12 @@ pub struct Job {
     /// Where the primary artifact goes; `None` for NO_ARTIFACTS.
     #[serde(default)]
     pub artifacts: Option<ArtifactTarget>,
-    /// How many secondary artifacts the build asks for (not uploaded yet: the build fails
-    /// UPLOAD_ARTIFACTS saying so rather than drop them).
+    /// The secondary artifacts' destinations, each with its `identifier`.
     #[serde(default)]
-    pub secondary_artifacts: usize,
+    pub secondary_artifacts: Vec<ArtifactTarget>,
+    /// Secondary sources, checked out beside the primary in `<build_dir>/sources/<identifier>`.
+    #[serde(default)]
+    pub secondary_sources: Vec<SecondarySource>,
     /// The object store (a directory) artifacts are written to.
     #[serde(default)]
     pub objects_dir: PathBuf,
@@ -64,12 +66,26 @@ pub struct SourceSpec {
     pub submodules: bool,
 }
 
+/// A secondary source and the name its variables and directory carry.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct SecondarySource {
+    pub identifier: String,
+    pub source: SourceSpec,
+}
+
 /// An S3 artifact's destination, as the project (or StartBuild's override) sets it.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct ArtifactTarget {
+    /// `artifactIdentifier`; set for secondary artifacts.
+    #[serde(default)]
+    pub identifier: Option<String>,
     pub bucket: String,
     /// The object key (ZIP) or key prefix (files), `path/[build uuid/]name`.
     pub key: String,
+    /// The build's UUID when the namespace type is BUILD_ID: the buildspec's `s3-prefix` then
+    /// makes the key `<s3-prefix>/<uuid>/<name>`.
+    #[serde(default)]
+    pub build_uuid: Option<String>,
     pub zip: bool,
     /// `overrideArtifactName`: the buildspec's `artifacts.name` replaces the last part of the key.
     pub override_name: bool,
@@ -80,6 +96,9 @@ pub struct ArtifactTarget {
 pub struct Prepared {
     pub buildspec_text: String,
     pub resolved_source_version: Option<String>,
+    /// Each secondary source's identifier and resolved commit (none for S3).
+    #[serde(default)]
+    pub secondary_resolved: Vec<(String, Option<String>)>,
     /// Resolved Parameter Store and Secrets Manager variables, in precedence order. Never
     /// serialized: the inner stage gets them on its stdin, not in its job file.
     #[serde(skip)]
@@ -146,12 +165,19 @@ pub enum Event {
     SourceResolved {
         commit: String,
     },
+    /// A secondary source was checked out at this commit.
+    SecondarySourceResolved {
+        identifier: String,
+        commit: String,
+    },
     Exported {
         variables: Vec<(String, String)>,
     },
-    /// The primary artifact was uploaded: its `arn:aws:s3:::` location, and for a ZIP its
-    /// checksums.
+    /// An artifact was uploaded: its `arn:aws:s3:::` location, and for a ZIP its checksums.
     Artifacts {
+        /// `None` for the primary artifact, else the secondary artifact's identifier.
+        #[serde(default)]
+        identifier: Option<String>,
         location: String,
         sha256: Option<String>,
         md5: Option<String>,
@@ -159,6 +185,11 @@ pub enum Event {
     /// The outer stage needs these values (answered with a [`Resolution`] on its stdin).
     ResolveSecrets {
         lookups: Vec<SecretRef>,
+    },
+    /// The buildspec's artifact names as the shell expanded them at the end of the phases
+    /// (identifier `None` for the primary); for the outer stage, not forwarded.
+    ArtifactNames {
+        names: Vec<(Option<String>, String)>,
     },
     /// The inner stage's summary for the outer stage (not forwarded to the executor).
     PhasesOutcome {

@@ -120,6 +120,29 @@ impl ShellSession {
         Ok(status.code().or_else(|| status.signal().map(|s| 128 + s)).unwrap_or(-1))
     }
 
+    /// `text` as the shell expands it with the session's state (`$VAR`, `$(command)`), as
+    /// CodeBuild evaluates `artifacts.name`: an unquoted here-document expands exactly those and
+    /// keeps every quote. Errors of the expansion are dropped; a failed expansion gives `None`.
+    pub fn expand(&mut self, text: &str) -> io::Result<Option<String>> {
+        let mut delimiter = "KILN_EXPAND_END".to_string();
+        while text.lines().any(|line| line == delimiter) {
+            delimiter.push('_');
+        }
+        let command = format!("{{ cat <<{delimiter}\n{text}\n{delimiter}\n}} 2>/dev/null");
+        let lines = Arc::new(std::sync::Mutex::new(Vec::new()));
+        let sink: OutputSink = {
+            let lines = lines.clone();
+            Arc::new(move |line: String| {
+                if let Ok(mut kept) = lines.lock() {
+                    kept.push(line);
+                }
+            })
+        };
+        let status = self.run(&command, &[], &sink)?;
+        let expanded = lines.lock().map(|kept| kept.join("\n")).unwrap_or_default();
+        Ok((status == 0).then_some(expanded))
+    }
+
     /// A shell variable's value, exported or not (for `env.exported-variables`).
     pub fn var(&self, name: &str) -> Option<&str> {
         if name == "PWD" {

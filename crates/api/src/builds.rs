@@ -8,6 +8,7 @@ use kiln_store::{BuildRecord, BuildState, IdempotencyRecord, Order};
 use crate::lifecycle::{complete, end_phase, start_phase};
 use crate::names::{build_id_from, check_project_name, check_range};
 use crate::projects::{PAGE_SIZE, check_source, complete_artifacts, from_doc, order_of, to_doc};
+use crate::secondary::{check_secondary_artifacts, check_secondary_sources, check_secondary_versions};
 use crate::settings::{BuildSettings, artifact_location};
 use crate::{Api, ApiError, Caller, now_ms};
 
@@ -328,6 +329,16 @@ impl Api {
         for (i, s) in secondary_sources.iter_mut().flatten().enumerate() {
             check_source(&format!("secondarySourcesOverride[{i}]"), s)?;
         }
+        check_secondary_sources("secondarySourcesOverride", secondary_sources.as_deref().unwrap_or_default())?;
+        let secondary_source_versions = match &input.secondary_sources_version_override {
+            Some(v) => Some(v.clone()),
+            None => project.secondary_source_versions.clone(),
+        };
+        check_secondary_versions(
+            "secondarySourcesVersionOverride",
+            secondary_source_versions.as_deref().unwrap_or_default(),
+            secondary_sources.as_deref().unwrap_or_default(),
+        )?;
 
         let mut environment = project.environment.clone().unwrap_or_default();
         if let Some(v) = &input.image_override {
@@ -376,15 +387,13 @@ impl Api {
         for (i, a) in secondary_artifacts.iter_mut().enumerate() {
             complete_artifacts(&format!("secondaryArtifactsOverride[{i}]"), a, &project_name)?;
         }
+        check_secondary_artifacts("secondaryArtifactsOverride", &secondary_artifacts)?;
         let settings = BuildSettings { artifacts, secondary_artifacts };
         let mut build = Build {
             source: Some(source),
             secondary_sources,
             source_version: input.source_version.clone().or_else(|| project.source_version.clone()),
-            secondary_source_versions: match &input.secondary_sources_version_override {
-                Some(v) => Some(v.clone()),
-                None => project.secondary_source_versions.clone(),
-            },
+            secondary_source_versions,
             cache: input.cache_override.clone().or_else(|| project.cache.clone()),
             environment: Some(environment),
             service_role: input.service_role_override.clone().or_else(|| project.service_role.clone()),

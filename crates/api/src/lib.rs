@@ -13,6 +13,7 @@ mod logs;
 mod names;
 mod projects;
 pub mod resolve;
+mod secondary;
 mod secrets;
 pub mod settings;
 mod ssm;

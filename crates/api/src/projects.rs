@@ -5,6 +5,7 @@ use kiln_model::codebuild::*;
 use kiln_store::{Order, ProjectRecord, ProjectSort};
 
 use crate::names::{check_project_name, check_range, project_name_from};
+use crate::secondary::{check_secondary_artifacts, check_secondary_sources, check_secondary_versions};
 use crate::{Api, ApiError, now_ms};
 
 /// Page size of the List* operations.
@@ -181,12 +182,12 @@ impl Api {
         }
         for (i, source) in project.secondary_sources.iter_mut().flatten().enumerate() {
             check_source(&format!("secondarySources[{i}]"), source)?;
-            if source.source_identifier.is_none() {
-                return Err(ApiError::InvalidInput(format!(
-                    "Invalid input: secondarySources[{i}].sourceIdentifier must be set"
-                )));
-            }
         }
+        let secondary_sources = project.secondary_sources.as_deref().unwrap_or_default();
+        check_secondary_sources("secondarySources", secondary_sources)?;
+        let versions = project.secondary_source_versions.as_deref().unwrap_or_default();
+        check_secondary_versions("secondarySourceVersions", versions, secondary_sources)?;
+        check_secondary_artifacts("secondaryArtifacts", project.secondary_artifacts.as_deref().unwrap_or_default())?;
         if let Some(artifacts) = project.artifacts.as_mut() {
             complete_artifacts("artifacts", artifacts, &name)?;
         }

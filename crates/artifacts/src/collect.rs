@@ -12,6 +12,9 @@ use crate::{ArtifactError, io};
 pub struct Entry {
     pub name: String,
     pub source: PathBuf,
+    /// With `enable-symlinks`, a symbolic link is kept as a link to this target instead of
+    /// being followed.
+    pub link: Option<String>,
 }
 
 /// The files `spec` selects under `src_dir`, sorted by name.
@@ -20,13 +23,18 @@ pub fn collect(src_dir: &Path, spec: &Artifacts) -> Result<Vec<Entry>, ArtifactE
     let include = glob_set(&spec.files)?;
     let exclude = glob_set(&spec.exclude_paths)?;
     let mut files = Vec::new();
-    walk(&base, &base, &mut files)?;
+    walk(&base, &base, spec.enable_symlinks, &mut files)?;
     let mut entries: Vec<Entry> = files
         .into_iter()
         .filter(|(rel, _)| include.is_match(rel) && !exclude.is_match(rel))
         .map(|(rel, source)| {
             let name = if spec.discard_paths { rel.rsplit('/').next().unwrap_or(&rel).to_string() } else { rel };
-            Entry { name, source }
+            let link = if spec.enable_symlinks {
+                std::fs::read_link(&source).ok().map(|target| target.to_string_lossy().into_owned())
+            } else {
+                None
+            };
+            Entry { name, source, link }
         })
         .collect();
     if entries.is_empty() {
@@ -80,17 +88,18 @@ fn glob_set(patterns: &[String]) -> Result<GlobSet, ArtifactError> {
     builder.build().map_err(|e| ArtifactError::BadPattern { pattern: patterns.join(", "), message: e.to_string() })
 }
 
-/// Every regular file (or symlink to one) under `dir`, with its '/'-separated path from `root`.
+/// Every regular file (or symlink to one) under `dir`, with its '/'-separated path from `root`;
+/// with `links`, every symbolic link too (to a directory, or dangling), not followed.
 /// `.git` directories are part of the source like any other (CodeBuild does not skip them).
-fn walk(root: &Path, dir: &Path, out: &mut Vec<(String, PathBuf)>) -> Result<(), ArtifactError> {
+fn walk(root: &Path, dir: &Path, links: bool, out: &mut Vec<(String, PathBuf)>) -> Result<(), ArtifactError> {
     let read = std::fs::read_dir(dir).map_err(io(format!("reading {}", dir.display())))?;
     for entry in read {
         let entry = entry.map_err(io(format!("reading {}", dir.display())))?;
         let path = entry.path();
         let kind = entry.file_type().map_err(io(format!("reading {}", path.display())))?;
         if kind.is_dir() {
-            walk(root, &path, out)?;
-        } else if kind.is_file() || (kind.is_symlink() && path.is_file()) {
+            walk(root, &path, links, out)?;
+        } else if kind.is_file() || (kind.is_symlink() && (links || path.is_file())) {
             out.push((relative(root, &path), path));
         }
     }

@@ -24,6 +24,11 @@ pub fn write_zip(entries: &[Entry], out: &Path) -> Result<Digests, ArtifactError
     let file = File::create(out).map_err(io(format!("creating {}", out.display())))?;
     let mut zip = zip::ZipWriter::new(BufWriter::new(file));
     for entry in entries {
+        if let Some(target) = &entry.link {
+            let options = SimpleFileOptions::default().unix_permissions(0o777);
+            zip.add_symlink(entry.name.as_str(), target.as_str(), options).map_err(|e| zip_error(out, e))?;
+            continue;
+        }
         let mode = file_mode(&entry.source);
         let options =
             SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated).unix_permissions(mode);

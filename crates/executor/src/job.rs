@@ -2,10 +2,12 @@
 
 use std::path::Path;
 
-use kiln_agent::protocol::{ArtifactTarget, Job, SecretRef, SecretSource, SecretVar, SourceSpec};
+use kiln_agent::protocol::{ArtifactTarget, Job, SecondarySource, SecretRef, SecretSource, SecretVar, SourceSpec};
 use kiln_api::Config;
 use kiln_api::settings::{BuildSettings, artifact_object, is_zip};
-use kiln_model::codebuild::{Build, EnvironmentVariable, EnvironmentVariableType};
+use kiln_model::codebuild::{
+    ArtifactNamespace, Build, EnvironmentVariable, EnvironmentVariableType, ProjectArtifacts, ProjectSource,
+};
 
 use crate::scheduler::ExecutorConfig;
 
@@ -22,6 +24,7 @@ pub fn job_for(
     let source = build.source.clone().unwrap_or_default();
     let environment = build.environment.clone().unwrap_or_default();
     let (env, secret_env) = split_env(environment.environment_variables.unwrap_or_default());
+    let id_for_targets = id.clone();
     Job {
         build_arn: api.build_arn(&id),
         build_id: id,
@@ -34,33 +37,63 @@ pub fn job_for(
         image: environment.image.unwrap_or_default(),
         kms_key_id: build.encryption_key.clone().unwrap_or_default(),
         start_time_ms: build.start_time.map(|t| t.to_millis()).unwrap_or_default(),
-        source: SourceSpec {
-            kind: source.r#type.map(|t| t.as_str().to_string()).unwrap_or_else(|| "NO_SOURCE".to_string()),
-            location: source.location,
-            version: build.source_version.clone(),
-            depth: source.git_clone_depth.and_then(|d| u32::try_from(d).ok()),
-            submodules: source.git_submodules_config.and_then(|c| c.fetch_submodules).unwrap_or(false),
-        },
-        buildspec: source.buildspec,
+        buildspec: source.buildspec.clone(),
+        source: source_spec(&source, build.source_version.clone()),
+        secondary_sources: secondary_sources(build),
         env,
         secret_env,
         build_dir: build_dir.to_path_buf(),
         sandbox: exec.sandbox,
         hidden_paths: vec![exec.data_dir.clone()],
-        artifacts: artifact_target(settings, build.id.as_deref().unwrap_or_default()),
-        secondary_artifacts: settings.secondary_artifacts.len(),
+        artifacts: settings.artifacts.as_ref().and_then(|a| artifact_target(a, &id_for_targets)),
+        secondary_artifacts: settings
+            .secondary_artifacts
+            .iter()
+            .filter_map(|a| artifact_target(a, &id_for_targets))
+            .collect(),
         objects_dir: exec.data_dir.join("objects"),
         prepared: None,
     }
 }
 
-/// The primary artifact's destination, from the settings StartBuild stored.
-fn artifact_target(settings: &BuildSettings, build_id: &str) -> Option<ArtifactTarget> {
-    let artifacts = settings.artifacts.as_ref()?;
+/// Where a source comes from, at the version to build.
+fn source_spec(source: &ProjectSource, version: Option<String>) -> SourceSpec {
+    SourceSpec {
+        kind: source.r#type.map(|t| t.as_str().to_string()).unwrap_or_else(|| "NO_SOURCE".to_string()),
+        location: source.location.clone(),
+        version,
+        depth: source.git_clone_depth.and_then(|d| u32::try_from(d).ok()),
+        submodules: source.git_submodules_config.as_ref().and_then(|c| c.fetch_submodules).unwrap_or(false),
+    }
+}
+
+/// The secondary sources, each at its version from `secondarySourceVersions` (none: the default branch).
+fn secondary_sources(build: &Build) -> Vec<SecondarySource> {
+    let versions = build.secondary_source_versions.as_deref().unwrap_or_default();
+    build
+        .secondary_sources
+        .iter()
+        .flatten()
+        .map(|source| {
+            let identifier = source.source_identifier.clone().unwrap_or_default();
+            let version = versions
+                .iter()
+                .find(|v| v.source_identifier.as_deref() == Some(identifier.as_str()))
+                .and_then(|v| v.source_version.clone());
+            SecondarySource { source: source_spec(source, version), identifier }
+        })
+        .collect()
+}
+
+/// An S3 artifact's destination, from the settings StartBuild stored (`None` for NO_ARTIFACTS).
+fn artifact_target(artifacts: &ProjectArtifacts, build_id: &str) -> Option<ArtifactTarget> {
     let (bucket, key) = artifact_object(artifacts, build_id)?;
+    let uuid = build_id.split_once(':').map(|(_, u)| u).unwrap_or(build_id);
     Some(ArtifactTarget {
+        identifier: artifacts.artifact_identifier.clone(),
         bucket,
         key,
+        build_uuid: (artifacts.namespace_type == Some(ArtifactNamespace::BuildId)).then(|| uuid.to_string()),
         zip: is_zip(artifacts),
         override_name: artifacts.override_artifact_name.unwrap_or(false),
     })

@@ -4,7 +4,9 @@ use std::sync::Arc;
 
 use kiln_agent::protocol::{Context, Event};
 use kiln_api::lifecycle::{complete, context, end_phase, running_phase, start_phase};
-use kiln_model::codebuild::{Build, BuildPhaseType, ExportedEnvironmentVariable, PhaseContext, StatusType};
+use kiln_model::codebuild::{
+    Build, BuildArtifacts, BuildPhaseType, ExportedEnvironmentVariable, PhaseContext, ProjectSourceVersion, StatusType,
+};
 use kiln_store::{BuildState, LogEvent, Store};
 
 /// Log lines are written in batches of at most this many events.
@@ -62,9 +64,28 @@ impl Recorder {
                     .collect();
                 self.change(|b| b.exported_environment_variables = Some(vars.clone()));
             }
-            Event::Artifacts { location, sha256, md5 } => {
+            Event::SecondarySourceResolved { identifier, commit } => {
+                self.change(|b| record_secondary_version(b, &identifier, &commit));
+            }
+            Event::Artifacts { identifier, location, sha256, md5 } => {
                 self.change(|b| {
-                    let artifacts = b.artifacts.get_or_insert_with(Default::default);
+                    let artifacts = match &identifier {
+                        None => b.artifacts.get_or_insert_with(Default::default),
+                        Some(id) => {
+                            let list = b.secondary_artifacts.get_or_insert_with(Vec::new);
+                            match list.iter().position(|a| a.artifact_identifier.as_deref() == Some(id.as_str())) {
+                                Some(i) => &mut list[i],
+                                None => {
+                                    list.push(BuildArtifacts {
+                                        artifact_identifier: Some(id.clone()),
+                                        ..Default::default()
+                                    });
+                                    let last = list.len() - 1;
+                                    &mut list[last]
+                                }
+                            }
+                        }
+                    };
                     artifacts.location = Some(location.clone());
                     artifacts.sha256sum = sha256.clone();
                     artifacts.md5sum = md5.clone();
@@ -76,7 +97,7 @@ impl Recorder {
                 self.finish(status, None, at_ms);
             }
             // ResolveSecrets is answered by the runner; neither is recorded.
-            Event::PhasesOutcome { .. } | Event::ResolveSecrets { .. } => {}
+            Event::PhasesOutcome { .. } | Event::ResolveSecrets { .. } | Event::ArtifactNames { .. } => {}
         }
     }
 
@@ -135,4 +156,17 @@ impl Recorder {
 
 fn phase_context(c: &Context) -> PhaseContext {
     context(&c.status_code, &c.message)
+}
+
+/// `Build.secondarySourceVersions` holds the commit each secondary source was checked out at.
+fn record_secondary_version(build: &mut Build, identifier: &str, commit: &str) {
+    let versions = build.secondary_source_versions.get_or_insert_with(Vec::new);
+    let version = ProjectSourceVersion {
+        source_identifier: Some(identifier.to_string()),
+        source_version: Some(commit.to_string()),
+    };
+    match versions.iter_mut().find(|v| v.source_identifier.as_deref() == Some(identifier)) {
+        Some(existing) => *existing = version,
+        None => versions.push(version),
+    }
 }
