@@ -75,7 +75,16 @@ pub fn run(job: &Job, emit: &Emitter) -> bool {
         emit.phase_start(name);
         emit.agent(&format!("Entering phase {name}"));
         let failure = match phase {
-            Some(phase) => run_with_retries(name, phase, &mut session, emit, succeeding),
+            Some(phase) => match run_as(phase.run_as.as_deref().or(spec.run_as.as_deref()), job.sandbox, emit) {
+                Ok(wrapper) => {
+                    session.set_wrapper(wrapper);
+                    run_with_retries(name, phase, &mut session, emit, succeeding)
+                }
+                Err(message) => {
+                    emit.agent(&message);
+                    Some(Context { status_code: "COMMAND_EXECUTION_ERROR".to_string(), message })
+                }
+            },
             None => None,
         };
         match failure {
@@ -136,6 +145,14 @@ fn emit_artifact_names(spec: &Buildspec, session: &mut ShellSession, emit: &Emit
     }
 }
 
+/// The wrapper for a phase's commands under `run-as` (none without it).
+fn run_as(user: Option<&str>, sandboxed: bool, emit: &Emitter) -> Result<Vec<String>, String> {
+    let Some(user) = user else { return Ok(Vec::new()) };
+    let wrapper = crate::run_as::wrapper(user, sandboxed)?;
+    emit.agent(&format!("Running commands as user {user}"));
+    Ok(wrapper)
+}
+
 fn phase_of<'a>(spec: &'a Buildspec, name: &str) -> Option<&'a Phase> {
     match name {
         "INSTALL" => spec.phases.install.as_ref(),
@@ -181,7 +198,7 @@ fn run_with_retries(
                 emit.log(line)
             })
         };
-        let failure = run_phase(name, phase, session, &sink, emit, succeeding)?;
+        let failure = run_phase(phase, session, &sink, emit, succeeding)?;
         let Some((count, pattern)) = &retry else { return Some(failure) };
         let matches = match pattern {
             Some(re) => output.lock().map(|text| re.is_match(text.as_str())).unwrap_or(false),
@@ -198,7 +215,6 @@ fn run_with_retries(
 /// Runs a phase's `commands` (stopping at the first failure) then its `finally` block.
 /// Returns the failure context, if the phase failed.
 fn run_phase(
-    name: &str,
     phase: &Phase,
     session: &mut ShellSession,
     sink: &OutputSink,
@@ -208,9 +224,6 @@ fn run_phase(
     if !phase.runtime_versions.is_empty() {
         // What CodeBuild prints on images without managed runtimes.
         emit.agent("Skipping install of runtimes. Runtime version selection is not supported by this build image.");
-    }
-    if phase.run_as.is_some() {
-        emit.agent(&format!("run-as in phase {name} is not supported by Kiln yet; running as the build user"));
     }
     session.set_exported("CODEBUILD_BUILD_SUCCEEDING", if succeeding { "1" } else { "0" });
     let mut failure = run_commands(&phase.commands, session, sink, emit);

@@ -15,6 +15,7 @@ pub mod mask;
 mod objects;
 mod outer;
 pub mod protocol;
+mod run_as;
 pub mod sandbox;
 mod secrets;
 pub mod shell;

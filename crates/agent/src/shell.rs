@@ -65,6 +65,8 @@ pub struct ShellSession {
     cwd: PathBuf,
     state_dir: PathBuf,
     epilogue_written: bool,
+    /// A command the shell runs under (`run-as`: see `crate::run_as`); empty for none.
+    wrapper: Vec<String>,
 }
 
 const SCRIPT_FILE: &str = "script.sh";
@@ -92,7 +94,14 @@ impl ShellSession {
             cwd,
             state_dir,
             epilogue_written: false,
+            wrapper: Vec::new(),
         }
+    }
+
+    /// Runs the following commands under `wrapper` (a program and its arguments, given the
+    /// working directory with `--chdir`); an empty one runs them directly.
+    pub fn set_wrapper(&mut self, wrapper: Vec<String>) {
+        self.wrapper = wrapper;
     }
 
     /// Runs one command (possibly a multi-line block) and returns its exit status (128+signal if
@@ -102,7 +111,14 @@ impl ShellSession {
         self.prepare()?;
         self.check_cwd(output);
         let script_path = self.write_scripts(command, extra_env)?;
-        let mut cmd = Command::new(self.kind.program());
+        let mut cmd = match self.wrapper.split_first() {
+            Some((program, args)) => {
+                let mut cmd = Command::new(program);
+                cmd.args(args).arg("--chdir").arg(&self.cwd).arg("--").arg(self.kind.program());
+                cmd
+            }
+            None => Command::new(self.kind.program()),
+        };
         cmd.arg(&script_path)
             .env_clear()
             .envs(&self.vars.exported)
