@@ -43,6 +43,9 @@ pub fn download_source(job: &Job, emit: &Emitter) -> Result<Prepared, Context> {
                 }
             }
             emit.agent("Processing environment variables");
+            if spec.env.git_credential_helper {
+                crate::git_credentials::configure(job, emit);
+            }
             let lookups = crate::secrets::lookups(job, &spec.env);
             secret_env = crate::secrets::resolve(lookups, emit, &mut std::io::stdin().lock())?;
             let count = [&spec.phases.install, &spec.phases.pre_build, &spec.phases.build, &spec.phases.post_build]

@@ -10,6 +10,7 @@ pub mod clock;
 mod download;
 pub mod emit;
 mod environment;
+mod git_credentials;
 mod inner;
 pub mod mask;
 mod objects;
