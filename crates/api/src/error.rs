@@ -51,6 +51,7 @@ impl From<StoreError> for ApiError {
         match e {
             StoreError::AlreadyExists(what) => ApiError::ResourceAlreadyExists(format!("{what} already exists")),
             StoreError::NotFound(what) => ApiError::ResourceNotFound(format!("{what} not found")),
+            StoreError::LimitExceeded(what) => ApiError::AccountLimitExceeded(what),
             StoreError::InvalidToken(msg) => ApiError::InvalidInput(format!("Invalid nextToken: {msg}")),
             other => ApiError::Internal(other.to_string()),
         }

@@ -12,6 +12,7 @@ pub mod lifecycle;
 mod logs;
 mod names;
 mod projects;
+mod reports;
 pub mod resolve;
 mod secondary;
 mod secrets;
@@ -25,6 +26,7 @@ use std::sync::Arc;
 
 pub use error::ApiError;
 use kiln_store::Store;
+pub use reports::NewReport;
 
 /// Settings the operations need: where Kiln pretends to be.
 #[derive(Debug, Clone)]

@@ -8,12 +8,14 @@ mod builds;
 mod logs;
 mod parameters;
 mod projects;
+mod reports;
 mod secrets;
 
 pub use builds::*;
 pub use logs::*;
 pub use parameters::*;
 pub use projects::*;
+pub use reports::*;
 pub use secrets::*;
 
 use crate::{BuildRecord, BuildState, Page, ProjectRecord, Result, Store};
@@ -54,6 +56,16 @@ pub const CASES: &[(&str, Case)] = &[
     ("secret_stages_move_and_current_becomes_previous", secret_stages_move_and_current_becomes_previous),
     ("secret_unlabelled_versions_are_dropped", secret_unlabelled_versions_are_dropped),
     ("secret_update_delete_and_list", secret_update_delete_and_list),
+    ("report_group_create_get_update_and_duplicate", report_group_create_get_update_and_duplicate),
+    ("report_group_limit_per_project", report_group_limit_per_project),
+    ("report_group_list_sorts_and_pages", report_group_list_sorts_and_pages),
+    ("report_insert_get_and_failures", report_insert_get_and_failures),
+    ("report_delete_drops_its_test_cases", report_delete_drops_its_test_cases),
+    ("report_group_delete_needs_with_reports_and_cascades", report_group_delete_needs_with_reports_and_cascades),
+    ("report_list_filters_orders_and_pages", report_list_filters_orders_and_pages),
+    ("test_cases_keep_order_filter_and_page", test_cases_keep_order_filter_and_page),
+    ("report_tokens_are_scoped", report_tokens_are_scoped),
+    ("purge_reports_by_creation_time", purge_reports_by_creation_time),
 ];
 
 /// Runs every case, each against a store from `make`.

@@ -1,5 +1,5 @@
-//! Kiln's persistent state: projects, builds, build logs, idempotency tokens, and the parameters
-//! and secrets of Kiln's Parameter Store and Secrets Manager.
+//! Kiln's persistent state: projects, builds, build logs, idempotency tokens, test reports, and
+//! the parameters and secrets of Kiln's Parameter Store and Secrets Manager.
 //!
 //! The store knows nothing of CodeBuild's rules. Projects and builds are kept as JSON documents
 //! (the operation layer's `Project` and `Build` shapes) beside the few columns that queries need
@@ -12,11 +12,15 @@
 //! Methods are synchronous: SQLite calls take microseconds, and callers on an async runtime may
 //! call them directly or through `spawn_blocking` for bulk work.
 
+mod reports;
 mod sqlite;
 mod token;
 
 pub mod conformance;
 
+pub use reports::{
+    GroupDeletion, ReportGroupRecord, ReportGroupSort, ReportQuery, ReportRecord, TestCaseQuery, TestCaseRecord,
+};
 pub use sqlite::SqliteStore;
 
 /// Everything that can go wrong in a store call.
@@ -26,6 +30,9 @@ pub enum StoreError {
     AlreadyExists(String),
     #[error("{0} not found")]
     NotFound(String),
+    /// A count limit the caller passed was reached; nothing was stored.
+    #[error("limit reached: {0}")]
+    LimitExceeded(String),
     #[error("storage error: {0}")]
     Backend(String),
     /// A paging token that this store did not issue for this listing.
@@ -322,4 +329,58 @@ pub trait Store: Send + Sync + 'static {
         modified_ms: i64,
         keep_unlabelled: usize,
     ) -> Result<()>;
+
+    // ---- report groups ----
+    /// Stores a new report group. Fails with `AlreadyExists` when a group has that name or ARN,
+    /// and, when `group.project` is set, with `LimitExceeded` when that project already has
+    /// `max_per_project` groups (checked in the same transaction, so racing creators cannot
+    /// pass the limit together).
+    fn create_report_group(&self, group: &ReportGroupRecord, max_per_project: usize) -> Result<()>;
+    /// Replaces `modified_ms` and `doc`; fails with `NotFound` when absent.
+    fn update_report_group(&self, group: &ReportGroupRecord) -> Result<()>;
+    fn get_report_group(&self, arn: &str) -> Result<Option<ReportGroupRecord>>;
+    /// The groups that exist among `arns`, in the order asked (duplicates once).
+    fn get_report_groups(&self, arns: &[String]) -> Result<Vec<ReportGroupRecord>>;
+    /// Deletes a group. A group with reports is only deleted when `with_reports`, and then its
+    /// reports and their test cases go with it, atomically.
+    fn delete_report_group(&self, arn: &str, with_reports: bool) -> Result<GroupDeletion>;
+    /// Group ARNs, sorted by name or by a time (ties by name).
+    fn list_report_groups(
+        &self,
+        sort: ReportGroupSort,
+        order: Order,
+        token: Option<&str>,
+        limit: usize,
+    ) -> Result<Page<String>>;
+
+    // ---- reports ----
+    /// Stores a report and its test cases, which get the report's ARN and their position as
+    /// `seq` (the arguments' values are ignored). Fails with `NotFound` when the report's group
+    /// is absent and `AlreadyExists` when a report has that ARN; then nothing is stored.
+    fn insert_report(&self, report: &ReportRecord, cases: &[TestCaseRecord]) -> Result<()>;
+    fn get_report(&self, arn: &str) -> Result<Option<ReportRecord>>;
+    /// The reports that exist among `arns`, in the order asked (duplicates once).
+    fn get_reports(&self, arns: &[String]) -> Result<Vec<ReportRecord>>;
+    /// Deletes a report and its test cases; returns whether it existed.
+    fn delete_report(&self, arn: &str) -> Result<bool>;
+    /// Report ARNs by creation time (ties by ARN). A token is only valid for the query and
+    /// order that issued it.
+    fn list_reports(
+        &self,
+        query: &ReportQuery,
+        order: Order,
+        token: Option<&str>,
+        limit: usize,
+    ) -> Result<Page<String>>;
+    /// A report's test cases by `seq` (none for an unknown report). A token is only valid for
+    /// the report and query that issued it.
+    fn list_test_cases(
+        &self,
+        report_arn: &str,
+        query: &TestCaseQuery,
+        token: Option<&str>,
+        limit: usize,
+    ) -> Result<Page<TestCaseRecord>>;
+    /// Deletes the reports created before `before_ms`, with their test cases; returns how many.
+    fn purge_reports(&self, before_ms: i64) -> Result<usize>;
 }

@@ -13,6 +13,8 @@ mod builds;
 mod logs;
 mod parameters;
 mod projects;
+mod report_groups;
+mod reports;
 mod schema;
 mod secrets;
 
@@ -24,14 +26,18 @@ use std::time::Duration;
 use rusqlite::{Connection, Transaction, TransactionBehavior};
 
 use crate::{
-    BuildRecord, BuildState, IdempotencyRecord, LogEvent, LogQuery, Order, Page, ParameterRecord, ProjectRecord,
-    ProjectSort, Result, SecretRecord, SecretVersionRecord, Store, StoreError,
+    BuildRecord, BuildState, GroupDeletion, IdempotencyRecord, LogEvent, LogQuery, Order, Page, ParameterRecord,
+    ProjectRecord, ProjectSort, ReportGroupRecord, ReportGroupSort, ReportQuery, ReportRecord, Result, SecretRecord,
+    SecretVersionRecord, Store, StoreError, TestCaseQuery, TestCaseRecord,
 };
 
 /// How long a write waits for another process's write transaction before failing.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 /// Read connections of a file store. Reads take microseconds; a few cover a 2-core machine.
 const READERS: usize = 4;
+/// Prepared statements kept per connection: room for every statement the store runs (a test
+/// checks), so none is prepared twice.
+const STATEMENT_CACHE: usize = 128;
 
 /// Maps rusqlite errors into the store's error type.
 trait Db<T> {
@@ -140,8 +146,7 @@ impl SqliteStore {
 
 /// Per-connection settings (SQLite does not persist these).
 fn configure(conn: &Connection) -> Result<()> {
-    // Room for every statement the store prepares (about 40), so none is re-prepared.
-    conn.set_prepared_statement_cache_capacity(64);
+    conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
     conn.busy_timeout(BUSY_TIMEOUT).db()?;
     conn.pragma_update(None, "foreign_keys", true).db()?;
     conn.pragma_update(None, "synchronous", "FULL").db()?;
@@ -331,6 +336,76 @@ impl Store for SqliteStore {
         keep_unlabelled: usize,
     ) -> Result<()> {
         self.write(|tx| secrets::put_version(tx, name, version, modified_ms, keep_unlabelled))
+    }
+
+    fn create_report_group(&self, group: &ReportGroupRecord, max_per_project: usize) -> Result<()> {
+        self.write(|tx| report_groups::create(tx, group, max_per_project))
+    }
+
+    fn update_report_group(&self, group: &ReportGroupRecord) -> Result<()> {
+        self.write(|tx| report_groups::update(tx, group))
+    }
+
+    fn get_report_group(&self, arn: &str) -> Result<Option<ReportGroupRecord>> {
+        self.read(|tx| report_groups::get(tx, arn))
+    }
+
+    fn get_report_groups(&self, arns: &[String]) -> Result<Vec<ReportGroupRecord>> {
+        self.read(|tx| report_groups::get_many(tx, arns))
+    }
+
+    fn delete_report_group(&self, arn: &str, with_reports: bool) -> Result<GroupDeletion> {
+        self.write(|tx| report_groups::delete(tx, arn, with_reports))
+    }
+
+    fn list_report_groups(
+        &self,
+        sort: ReportGroupSort,
+        order: Order,
+        token: Option<&str>,
+        limit: usize,
+    ) -> Result<Page<String>> {
+        self.read(|tx| report_groups::list(tx, sort, order, token, limit))
+    }
+
+    fn insert_report(&self, report: &ReportRecord, cases: &[TestCaseRecord]) -> Result<()> {
+        self.write(|tx| reports::insert(tx, report, cases))
+    }
+
+    fn get_report(&self, arn: &str) -> Result<Option<ReportRecord>> {
+        self.read(|tx| reports::get(tx, arn))
+    }
+
+    fn get_reports(&self, arns: &[String]) -> Result<Vec<ReportRecord>> {
+        self.read(|tx| reports::get_many(tx, arns))
+    }
+
+    fn delete_report(&self, arn: &str) -> Result<bool> {
+        self.write(|tx| reports::delete(tx, arn))
+    }
+
+    fn list_reports(
+        &self,
+        query: &ReportQuery,
+        order: Order,
+        token: Option<&str>,
+        limit: usize,
+    ) -> Result<Page<String>> {
+        self.read(|tx| reports::list(tx, query, order, token, limit))
+    }
+
+    fn list_test_cases(
+        &self,
+        report_arn: &str,
+        query: &TestCaseQuery,
+        token: Option<&str>,
+        limit: usize,
+    ) -> Result<Page<TestCaseRecord>> {
+        self.read(|tx| reports::list_cases(tx, report_arn, query, token, limit))
+    }
+
+    fn purge_reports(&self, before_ms: i64) -> Result<usize> {
+        self.write(|tx| reports::purge(tx, before_ms))
     }
 }
 

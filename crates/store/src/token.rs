@@ -16,6 +16,11 @@ pub(crate) enum Listing {
     BuildsOfProject,
     Parameters,
     Secrets,
+    ReportGroupsByName,
+    ReportGroupsByCreated,
+    ReportGroupsByModified,
+    Reports,
+    TestCases,
 }
 
 impl Listing {
@@ -28,6 +33,11 @@ impl Listing {
             Listing::BuildsOfProject => "bp",
             Listing::Parameters => "pa",
             Listing::Secrets => "s",
+            Listing::ReportGroupsByName => "gn",
+            Listing::ReportGroupsByCreated => "gc",
+            Listing::ReportGroupsByModified => "gm",
+            Listing::Reports => "r",
+            Listing::TestCases => "t",
         }
     }
 }
@@ -69,6 +79,32 @@ pub(crate) fn decode(token: &str, listing: Listing, order: Order) -> Result<Curs
     Ok(Cursor { num, text: text.to_string() })
 }
 
+/// A short, stable digest of a listing's filters (FNV-1a, 64 bits), kept in its tokens so that
+/// a token used with other filters is refused. Stable across builds, unlike std's hasher, so
+/// tokens survive upgrades; a collision would only mis-page, never expose anything.
+pub(crate) fn fingerprint(parts: &[Option<&str>]) -> String {
+    const OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
+    const PRIME: u64 = 0x0000_0100_0000_01b3;
+    let mut hash = OFFSET;
+    let mut feed = |byte: u8| {
+        hash ^= u64::from(byte);
+        hash = hash.wrapping_mul(PRIME);
+    };
+    for part in parts {
+        // A presence marker and the length keep ("ab", "c") apart from ("a", "bc") and None
+        // apart from Some("").
+        match part {
+            None => feed(0),
+            Some(text) => {
+                feed(1);
+                text.len().to_le_bytes().into_iter().for_each(&mut feed);
+                text.bytes().for_each(&mut feed);
+            }
+        }
+    }
+    format!("{hash:016x}")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -79,6 +115,16 @@ mod tests {
         let token = encode(Listing::Builds, Order::Descending, &cursor);
         let back = decode(&token, Listing::Builds, Order::Descending);
         assert_eq!(back.ok(), Some(cursor));
+    }
+
+    #[test]
+    fn fingerprints_tell_filters_apart() {
+        let a = fingerprint(&[Some("ab"), Some("c")]);
+        assert_eq!(a, fingerprint(&[Some("ab"), Some("c")]));
+        assert_eq!(a.len(), 16);
+        assert_ne!(a, fingerprint(&[Some("a"), Some("bc")]));
+        assert_ne!(fingerprint(&[None]), fingerprint(&[Some("")]));
+        assert_ne!(fingerprint(&[Some("x"), None]), fingerprint(&[None, Some("x")]));
     }
 
     #[test]

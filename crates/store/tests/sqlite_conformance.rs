@@ -58,6 +58,16 @@ cases!(
     secret_stages_move_and_current_becomes_previous,
     secret_unlabelled_versions_are_dropped,
     secret_update_delete_and_list,
+    report_group_create_get_update_and_duplicate,
+    report_group_limit_per_project,
+    report_group_list_sorts_and_pages,
+    report_insert_get_and_failures,
+    report_delete_drops_its_test_cases,
+    report_group_delete_needs_with_reports_and_cascades,
+    report_list_filters_orders_and_pages,
+    test_cases_keep_order_filter_and_page,
+    report_tokens_are_scoped,
+    purge_reports_by_creation_time,
 );
 
 /// A case added to the suite but not to the list above would silently not run per backend.

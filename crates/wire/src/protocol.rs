@@ -184,10 +184,13 @@ fn strip_position(message: &str) -> String {
 /// Turns serde's "unknown variant `X`, expected one of `A`, `B`" into AWS's enum constraint
 /// message; anything else is a serialization error naming the member.
 fn type_error(path: &str, message: &str) -> WireError {
+    // serde says "expected `A` or `B`" for two variants and "expected one of `A`, `B`, ..." for more.
     if let Some(rest) = message.strip_prefix("unknown variant `")
-        && let Some((value, expected)) = rest.split_once("`, expected one of ")
+        && let Some((value, expected)) = rest.split_once("`, expected ")
     {
-        let allowed: Vec<&str> = expected.split(", ").map(|v| v.trim_matches('`')).collect();
+        let expected = expected.strip_prefix("one of ").unwrap_or(expected);
+        let allowed: Vec<&str> =
+            expected.split([',', ' ']).map(|v| v.trim_matches('`')).filter(|v| !v.is_empty() && *v != "or").collect();
         return WireError::InvalidValue(format!(
             "1 validation error detected: Value '{value}' at '{path}' failed to satisfy constraint: \
              Member must satisfy enum value set: [{}]",

@@ -77,6 +77,19 @@ pub async fn dispatch(api: &Api, call: &Call, body: Bytes, caller: Caller) -> Re
             run(api, p, body, caller, |api, input, caller| api.retry_build(input, caller)).await
         }
         (CODEBUILD, "BatchDeleteBuilds") => run(api, p, body, caller, anyone!(batch_delete_builds)).await,
+        (CODEBUILD, "CreateReportGroup") => run(api, p, body, caller, anyone!(create_report_group)).await,
+        (CODEBUILD, "UpdateReportGroup") => run(api, p, body, caller, anyone!(update_report_group)).await,
+        (CODEBUILD, "DeleteReportGroup") => run(api, p, body, caller, anyone!(delete_report_group)).await,
+        (CODEBUILD, "BatchGetReportGroups") => run(api, p, body, caller, anyone!(batch_get_report_groups)).await,
+        (CODEBUILD, "ListReportGroups") => run(api, p, body, caller, anyone!(list_report_groups)).await,
+        (CODEBUILD, "BatchGetReports") => run(api, p, body, caller, anyone!(batch_get_reports)).await,
+        (CODEBUILD, "ListReports") => run(api, p, body, caller, anyone!(list_reports)).await,
+        (CODEBUILD, "ListReportsForReportGroup") => {
+            run(api, p, body, caller, anyone!(list_reports_for_report_group)).await
+        }
+        (CODEBUILD, "DeleteReport") => run(api, p, body, caller, anyone!(delete_report)).await,
+        (CODEBUILD, "DescribeTestCases") => run(api, p, body, caller, anyone!(describe_test_cases)).await,
+        (CODEBUILD, "GetReportGroupTrend") => run(api, p, body, caller, anyone!(get_report_group_trend)).await,
         (LOGS, "GetLogEvents") => run(api, p, body, caller, anyone!(get_log_events)).await,
         (SSM, "PutParameter") => run(api, p, body, caller, anyone!(put_parameter)).await,
         (SSM, "GetParameter") => run(api, p, body, caller, anyone!(get_parameter)).await,

@@ -115,6 +115,49 @@ const MIGRATIONS: &[&str] = &[
     ) WITHOUT ROWID;
     CREATE INDEX secret_stages_version ON secret_stages (secret, version_id);
     "#,
+    // 4: test report groups, their reports and the reports' test cases. Deleting a group with
+    // its reports, or a report, cascades down.
+    r#"
+    CREATE TABLE report_groups (
+        arn         TEXT PRIMARY KEY NOT NULL,
+        name        TEXT NOT NULL UNIQUE,
+        project     TEXT,
+        created_ms  INTEGER NOT NULL,
+        modified_ms INTEGER NOT NULL,
+        doc         TEXT NOT NULL
+    );
+    CREATE INDEX report_groups_created ON report_groups (created_ms, name);
+    CREATE INDEX report_groups_modified ON report_groups (modified_ms, name);
+    -- Only groups a build created count against their project's limit.
+    CREATE INDEX report_groups_project ON report_groups (project) WHERE project IS NOT NULL;
+
+    CREATE TABLE reports (
+        arn          TEXT PRIMARY KEY NOT NULL,
+        group_arn    TEXT NOT NULL REFERENCES report_groups (arn) ON DELETE CASCADE,
+        execution_id TEXT NOT NULL,
+        status       TEXT NOT NULL,
+        created_ms   INTEGER NOT NULL,
+        doc          TEXT NOT NULL
+    );
+    -- One index per listing filter (none, group, status, both), so every page is a range.
+    CREATE INDEX reports_created ON reports (created_ms, arn);
+    CREATE INDEX reports_group_created ON reports (group_arn, created_ms, arn);
+    CREATE INDEX reports_status_created ON reports (status, created_ms, arn);
+    CREATE INDEX reports_group_status_created ON reports (group_arn, status, created_ms, arn);
+
+    CREATE TABLE test_cases (
+        report_arn  TEXT NOT NULL REFERENCES reports (arn) ON DELETE CASCADE,
+        seq         INTEGER NOT NULL,
+        prefix      TEXT NOT NULL,
+        name        TEXT NOT NULL,
+        status      TEXT NOT NULL,
+        duration_ns INTEGER NOT NULL,
+        message     TEXT,
+        suite       TEXT NOT NULL,
+        raw_path    TEXT NOT NULL,
+        PRIMARY KEY (report_arn, seq)
+    ) WITHOUT ROWID;
+    "#,
 ];
 
 /// The schema version this code writes.

@@ -3,8 +3,10 @@
 
 use rusqlite::Connection;
 
-use super::{SqliteStore, builds, lock, logs, parameters, projects, schema, secrets};
-use crate::{Order, ProjectSort, StoreError};
+use super::{
+    STATEMENT_CACHE, SqliteStore, builds, lock, logs, parameters, projects, report_groups, reports, schema, secrets,
+};
+use crate::{Order, ProjectSort, ReportGroupSort, StoreError};
 
 fn plan(conn: &Connection, sql: &str) -> Vec<String> {
     let mut stmt = conn.prepare(&format!("EXPLAIN QUERY PLAN {sql}")).unwrap_or_else(|e| panic!("{sql}: {e}"));
@@ -59,6 +61,20 @@ fn all_statements() -> Vec<String> {
         secrets::SET_STAGE,
         secrets::UNLABELLED,
         secrets::DELETE_VERSION,
+        report_groups::NAME_OR_ARN_TAKEN,
+        report_groups::COUNT_OF_PROJECT,
+        report_groups::INSERT,
+        report_groups::UPDATE,
+        report_groups::GET,
+        report_groups::EXISTS,
+        report_groups::HAS_REPORTS,
+        report_groups::DELETE,
+        reports::EXISTS,
+        reports::INSERT,
+        reports::INSERT_CASE,
+        reports::GET,
+        reports::DELETE,
+        reports::PURGE,
     ]
     .iter()
     .map(|s| s.to_string())
@@ -70,7 +86,16 @@ fn all_statements() -> Vec<String> {
             }
             sql.push(builds::list_sql(order, after));
             sql.push(builds::list_for_project_sql(order, after));
+            for sort in [ReportGroupSort::Name, ReportGroupSort::Created, ReportGroupSort::Modified] {
+                sql.push(report_groups::list_sql(sort, order, after));
+            }
+            for (group, status) in [(false, false), (true, false), (false, true), (true, true)] {
+                sql.push(reports::list_sql(group, status, order, after));
+            }
         }
+    }
+    for (status, keyword) in [(false, false), (true, false), (false, true), (true, true)] {
+        sql.push(reports::cases_sql(status, keyword));
     }
     sql.push(logs::read_sql(true));
     sql.push(logs::read_sql(false));
@@ -112,6 +137,12 @@ fn every_statement_is_indexed() {
 }
 
 #[test]
+fn the_statement_cache_holds_every_statement() {
+    let count = all_statements().len();
+    assert!(count <= STATEMENT_CACHE, "{count} statements, room for {STATEMENT_CACHE}");
+}
+
+#[test]
 fn paging_keys_and_active_count_search_their_indexes() {
     let store = SqliteStore::open_in_memory().expect("open");
     let conn = lock(&store.writer);
@@ -125,6 +156,16 @@ fn paging_keys_and_active_count_search_their_indexes() {
         expect(projects::list_sql(ProjectSort::Created, order, true), "projects_created");
         expect(projects::list_sql(ProjectSort::Modified, order, true), "projects_modified");
     }
+    for order in [Order::Ascending, Order::Descending] {
+        expect(report_groups::list_sql(ReportGroupSort::Created, order, true), "report_groups_created");
+        expect(report_groups::list_sql(ReportGroupSort::Modified, order, true), "report_groups_modified");
+        expect(reports::list_sql(false, false, order, true), "reports_created");
+        expect(reports::list_sql(true, false, order, true), "reports_group_created");
+        expect(reports::list_sql(false, true, order, true), "reports_status_created");
+        expect(reports::list_sql(true, true, order, true), "reports_group_status_created");
+    }
+    expect(report_groups::COUNT_OF_PROJECT.to_string(), "report_groups_project");
+    expect(reports::cases_sql(true, true), "PRIMARY KEY");
     expect(builds::ACTIVE_COUNT.to_string(), "builds_active");
     expect(builds::IN_STATE.to_string(), "builds_state_submitted");
     expect(logs::read_sql(false), "PRIMARY KEY");
