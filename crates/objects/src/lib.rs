@@ -3,18 +3,23 @@
 //! The default implementation keeps objects in a directory under the data dir. It is used by
 //! several processes at once (the server answering the S3 API, build agents uploading
 //! artifacts), so every write lands atomically (write to a temporary file, then rename).
+//! [`S3ObjectStore`] keeps them in any S3-compatible endpoint instead.
 
+#[cfg(feature = "conformance")]
+pub mod conformance;
 mod format;
 mod fs;
 mod list;
 mod multipart;
 pub mod names;
+mod s3;
 
 use std::collections::BTreeMap;
 use std::io::Read;
 use std::ops::Range;
 
 pub use fs::FsObjectStore;
+pub use s3::{S3Config, S3ObjectStore};
 
 /// Everything that can go wrong in an object store call.
 #[derive(Debug, thiserror::Error)]
