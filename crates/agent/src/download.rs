@@ -94,6 +94,7 @@ fn fetch_one(
                 submodules: source.submodules,
                 dest: dest.to_path_buf(),
                 git_env: Vec::new(),
+                reference: crate::cache::source_mirror(job, source, emit),
             };
             let mut log = |line: &str| emit.agent(line);
             let fetched = kiln_source::fetch(&request, &mut log).map_err(|e| source_error_context(what, &e))?;

@@ -68,6 +68,7 @@ pub fn run(job: &Job, emit: &Emitter) -> bool {
     };
     let carry = spec.version != Version::V0_1;
     let mut session = ShellSession::new(kind, env, src_dir, job.build_dir.join("tmp"), carry);
+    crate::cache::before_install(job, &spec, &mut session, emit);
     let mut succeeding = true;
     let mut aborted = false;
     for (name, default) in PHASES {
@@ -121,6 +122,7 @@ pub fn run(job: &Job, emit: &Emitter) -> bool {
     if !aborted {
         emit_artifact_names(&spec, &mut session, emit);
     }
+    crate::cache::after_phases(job, &spec, &mut session, emit, succeeding);
     emit.emit(&Event::PhasesOutcome { failed: !succeeding, aborted });
     succeeding
 }

@@ -6,6 +6,7 @@
 //! stage (`kiln agent inner`) runs the buildspec's phases inside the sandbox. Executors that run
 //! builds elsewhere (containers, Kubernetes) start the same agent and read the same events.
 
+pub mod cache;
 pub mod clock;
 mod download;
 pub mod emit;
@@ -13,9 +14,10 @@ mod environment;
 mod git_credentials;
 mod inner;
 pub mod mask;
-mod objects;
+pub mod objects;
 mod outer;
 pub mod protocol;
+mod reports;
 mod run_as;
 pub mod sandbox;
 mod secrets;

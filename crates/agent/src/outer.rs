@@ -48,10 +48,12 @@ fn run_stages(job: &mut Job, emit: &Emitter) -> Result<bool, ()> {
     }
 
     let inner = run_inner(job, emit);
+    crate::reports::process(job, emit);
     let mut succeeded = !inner.failed;
     if !inner.aborted {
         emit.phase_start("UPLOAD_ARTIFACTS");
         emit.agent("Entering phase UPLOAD_ARTIFACTS");
+        crate::cache::save(job, inner.cache_save.as_ref(), emit);
         match crate::upload::upload_artifacts(job, &inner.artifact_names, emit) {
             Ok(()) => emit.phase_end("UPLOAD_ARTIFACTS", "SUCCEEDED", None),
             Err(context) => {
@@ -69,7 +71,7 @@ fn client_error(message: impl Into<String>) -> Context {
 }
 
 fn provision(job: &Job) -> Result<(), Context> {
-    for dir in ["src", "tmp", "home"] {
+    for dir in ["src", "tmp", "home", sandbox::TMP_DIR] {
         let path = job.build_dir.join(dir);
         std::fs::create_dir_all(&path)
             .map_err(|e| client_error(format!("cannot create build directory {}: {e}", path.display())))?;
@@ -86,6 +88,8 @@ pub struct InnerOutcome {
     pub aborted: bool,
     /// The artifact names as the build's shell expanded them.
     pub artifact_names: Vec<(Option<String>, String)>,
+    /// What the cache keeps of this build (a succeeding one).
+    pub cache_save: Option<crate::cache::CacheRequest>,
 }
 
 impl InnerOutcome {
@@ -121,10 +125,10 @@ fn run_inner(job: &Job, emit: &Emitter) -> InnerOutcome {
         }
     };
     // Resolved secrets go over the pipe, never into the inner job file.
-    if let Some(stdin) = child.stdin.take() {
-        let secret_env = job.prepared.as_ref().map(|p| p.secret_env.as_slice()).unwrap_or_default();
-        crate::secrets::send_to_inner(stdin, secret_env);
-    }
+    let input = crate::secrets::InnerInput::new(child.stdin.take());
+    let secret_env = job.prepared.as_ref().map(|p| p.secret_env.as_slice()).unwrap_or_default();
+    crate::secrets::send_to_inner(&input, secret_env);
+    let mut cache_save = None;
     let mut outcome = None;
     let mut artifact_names = Vec::new();
     if let Some(stdout) = child.stdout.take() {
@@ -133,6 +137,8 @@ fn run_inner(job: &Job, emit: &Emitter) -> InnerOutcome {
             match Event::from_line(&line) {
                 Some(Event::PhasesOutcome { failed, aborted }) => outcome = Some((failed, aborted)),
                 Some(Event::ArtifactNames { names }) => artifact_names = names,
+                Some(Event::CacheRestore { request }) => crate::cache::restore(job, request.as_ref(), &input, emit),
+                Some(Event::CacheSave { request }) => cache_save = Some(request),
                 Some(_) => emit.raw(&format!("{line}\n")),
                 // Not an event: the inner stage printed something else; keep it as a log line.
                 None => emit.log(line),
@@ -141,7 +147,7 @@ fn run_inner(job: &Job, emit: &Emitter) -> InnerOutcome {
     }
     let status = child.wait();
     match outcome {
-        Some((failed, aborted)) => InnerOutcome { failed, aborted, artifact_names },
+        Some((failed, aborted)) => InnerOutcome { failed, aborted, artifact_names, cache_save },
         None => {
             let how = match status {
                 Ok(s) => s.to_string(),

@@ -52,6 +52,9 @@ pub struct Job {
     /// Filled by the outer stage for the inner one.
     #[serde(default)]
     pub prepared: Option<Prepared>,
+    /// The project's cache (S3 or LOCAL, see `crate::cache`); `None` for NO_CACHE.
+    #[serde(default)]
+    pub cache: Option<crate::cache::CacheTarget>,
 }
 
 /// Where the source comes from and which version to build.
@@ -182,6 +185,14 @@ pub enum Event {
         sha256: Option<String>,
         md5: Option<String>,
     },
+    /// A buildspec report was read: the group key (a name or a report group ARN), SUCCEEDED
+    /// or INCOMPLETE (a file could not be parsed), and its test cases.
+    Report {
+        group: String,
+        status: String,
+        test_cases: Vec<kiln_reports::TestCase>,
+        raw_paths: Vec<String>,
+    },
     /// The outer stage needs these values (answered with a [`Resolution`] on its stdin).
     ResolveSecrets {
         lookups: Vec<SecretRef>,
@@ -200,6 +211,16 @@ pub enum Event {
     Finished {
         status: String,
         at_ms: i64,
+    },
+    /// Before INSTALL, from the inner stage: restore the cache (`None`: the buildspec defines
+    /// none usable), then answer one line on its stdin. Not forwarded to the executor.
+    CacheRestore {
+        request: Option<crate::cache::CacheRequest>,
+    },
+    /// After succeeding phases, from the inner stage: what UPLOAD_ARTIFACTS saves in the cache.
+    /// Not forwarded to the executor.
+    CacheSave {
+        request: crate::cache::CacheRequest,
     },
 }
 

@@ -1,6 +1,9 @@
 //! The sandbox around the build phases: bubblewrap with the host filesystem read-only, the
 //! build's directory writable, a private /tmp, the data dir hidden, and the host network (as in
 //! CodeBuild). Without bubblewrap, the phases run as a plain child process.
+//!
+//! The private /tmp is a directory of the build ([`TMP_DIR`]), so the outer stage can reach
+//! everything a build can write (to cache it) and it goes away with the build.
 
 use std::path::Path;
 use std::process::Command;
@@ -8,6 +11,9 @@ use std::process::Command;
 use crate::protocol::Job;
 
 pub const BWRAP: &str = "bwrap";
+
+/// The build directory's subdirectory that is the sandbox's `/tmp`.
+pub const TMP_DIR: &str = "sandbox-tmp";
 
 /// Whether bubblewrap can be started on this machine.
 pub fn bwrap_available() -> bool {
@@ -33,7 +39,9 @@ pub fn command(job: &Job, exe: &Path, job_file: &Path) -> Command {
     }
     let mut c = Command::new(BWRAP);
     c.args(["--die-with-parent", "--unshare-all", "--share-net"]);
-    c.args(["--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc", "--tmpfs", "/tmp"]);
+    c.args(["--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc"]);
+    // Before the binds below: a build directory under /tmp is mounted over this one.
+    c.arg("--bind").arg(job.build_dir.join(TMP_DIR)).arg("/tmp");
     for hidden in &job.hidden_paths {
         c.arg("--tmpfs").arg(hidden);
     }

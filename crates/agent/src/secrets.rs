@@ -13,7 +13,8 @@
 //! `secrets-manager` > `parameter-store` > `variables`.
 
 use std::collections::HashSet;
-use std::io::{BufRead, Read, Write};
+use std::io::{BufRead, Write};
+use std::sync::{Arc, Mutex, PoisonError};
 
 use kiln_buildspec::Env;
 
@@ -79,24 +80,45 @@ pub fn resolve(
     Ok(names.into_iter().zip(answer.values).collect())
 }
 
-/// Hands the resolved variables to the inner stage over its stdin, from a thread (a large
-/// value must not block the outer stage, which is about to read the inner stage's output).
-pub fn send_to_inner(mut stdin: impl Write + Send + 'static, env: &[(String, String)]) {
-    let payload = serde_json::to_vec(env).unwrap_or_default();
-    std::thread::spawn(move || {
-        // If the inner stage is already gone there is no one to tell.
-        let _ = stdin.write_all(&payload);
-    });
+/// The inner stage's stdin, open while it runs: one line per message from the outer stage, the
+/// secret variables first ([`send_to_inner`]), then the answer to its cache request
+/// (`crate::cache`).
+#[derive(Clone)]
+pub struct InnerInput(Arc<Mutex<Option<Box<dyn Write + Send>>>>);
+
+impl InnerInput {
+    pub fn new(pipe: Option<impl Write + Send + 'static>) -> Self {
+        InnerInput(Arc::new(Mutex::new(pipe.map(|p| Box::new(p) as Box<dyn Write + Send>))))
+    }
+
+    /// Writes `line` and a newline.
+    pub fn send_line(&self, line: &str) {
+        let mut pipe = self.0.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some(pipe) = pipe.as_mut() {
+            // If the inner stage is already gone there is no one to tell.
+            let _ = pipe.write_all(format!("{line}\n").as_bytes()).and_then(|()| pipe.flush());
+        }
+    }
 }
 
-/// What [`send_to_inner`] sent; nothing when stdin is empty (no secrets, or a direct run).
-pub fn receive_in_inner(stdin: &mut dyn Read) -> Result<Vec<(String, String)>, String> {
-    let mut bytes = Vec::new();
-    stdin.read_to_end(&mut bytes).map_err(|e| format!("cannot read the secret variables: {e}"))?;
-    if bytes.is_empty() {
+/// Hands the resolved variables to the inner stage as the first line of its stdin, from a
+/// thread (a large value must not block the outer stage, which is about to read the inner
+/// stage's output).
+pub fn send_to_inner(input: &InnerInput, env: &[(String, String)]) {
+    // JSON has no raw line breaks: one value, one line.
+    let payload = serde_json::to_string(env).unwrap_or_else(|_| "[]".to_string());
+    let input = input.clone();
+    std::thread::spawn(move || input.send_line(&payload));
+}
+
+/// What [`send_to_inner`] sent; nothing when stdin is empty (a direct run).
+pub fn receive_in_inner(stdin: &mut dyn BufRead) -> Result<Vec<(String, String)>, String> {
+    let mut line = String::new();
+    stdin.read_line(&mut line).map_err(|e| format!("cannot read the secret variables: {e}"))?;
+    if line.trim().is_empty() {
         return Ok(Vec::new());
     }
-    serde_json::from_slice(&bytes).map_err(|e| format!("unreadable secret variables: {e}"))
+    serde_json::from_str(&line).map_err(|e| format!("unreadable secret variables: {e}"))
 }
 
 #[cfg(test)]
@@ -171,11 +193,32 @@ mod tests {
     }
 
     #[test]
-    fn inner_handoff_round_trips() {
+    fn inner_handoff_round_trips_and_leaves_the_pipe_open() {
+        struct Pipe(std::sync::mpsc::Sender<Vec<u8>>);
+        impl Write for Pipe {
+            fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+                let _ = self.0.send(buf.to_vec());
+                Ok(buf.len())
+            }
+            fn flush(&mut self) -> std::io::Result<()> {
+                Ok(())
+            }
+        }
+        let (sender, written) = std::sync::mpsc::channel();
+        let input = InnerInput::new(Some(Pipe(sender)));
         let env = vec![("A".to_string(), "x y\nz".to_string())];
-        let payload = serde_json::to_vec(&env).expect("json");
-        assert_eq!(receive_in_inner(&mut Cursor::new(payload)), Ok(env));
+        send_to_inner(&input, &env);
+        let first = written.recv().expect("the secrets line");
+        input.send_line("{}");
+        let mut bytes = first;
+        bytes.extend(written.recv().expect("a later line"));
+        let mut stdin = Cursor::new(bytes);
+        assert_eq!(receive_in_inner(&mut stdin), Ok(env));
+        let mut next = String::new();
+        stdin.read_line(&mut next).expect("read");
+        assert_eq!(next, "{}\n", "later messages follow on the same pipe");
+
         assert_eq!(receive_in_inner(&mut Cursor::new(Vec::new())), Ok(Vec::new()));
-        assert!(receive_in_inner(&mut Cursor::new(b"garbage".to_vec())).is_err());
+        assert!(receive_in_inner(&mut Cursor::new(b"garbage\n".to_vec())).is_err());
     }
 }

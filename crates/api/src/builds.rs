@@ -324,6 +324,7 @@ impl Api {
             source.auth = input.source_auth_override.clone();
         }
         check_source("source", &mut source)?;
+        input.cache_override.as_ref().map_or(Ok(()), |cache| crate::cache::check_cache("cacheOverride", cache))?;
         let mut secondary_sources =
             input.secondary_sources_override.clone().or_else(|| project.secondary_sources.clone());
         for (i, s) in secondary_sources.iter_mut().flatten().enumerate() {

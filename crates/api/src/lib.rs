@@ -7,6 +7,7 @@
 //! [`Scheduler`] trait.
 
 mod builds;
+pub mod cache;
 mod error;
 pub mod lifecycle;
 mod logs;
@@ -84,11 +85,13 @@ pub struct Api {
     /// The last submission time handed out: submissions get strictly increasing times, so that
     /// ListBuilds orders builds started within one millisecond as they were started.
     last_submission_ms: Arc<std::sync::atomic::AtomicI64>,
+    /// Where build caches are kept, for InvalidateProjectCache ([`Api::with_caches`]).
+    caches: Option<cache::CacheStorage>,
 }
 
 impl Api {
     pub fn new(store: Arc<dyn Store>, scheduler: Arc<dyn Scheduler>, config: Config) -> Self {
-        Api { store, scheduler, config, idempotency: Arc::default(), last_submission_ms: Arc::default() }
+        Api { store, scheduler, config, idempotency: Arc::default(), last_submission_ms: Arc::default(), caches: None }
     }
 }
 

@@ -207,6 +207,7 @@ impl Api {
         project.encryption_key.get_or_insert_with(|| {
             format!("arn:aws:kms:{}:{}:alias/aws/s3", self.config.region, self.config.account_id)
         });
+        project.cache.as_ref().map_or(Ok(()), |cache| crate::cache::check_cache("cache", cache))?;
         project.cache.get_or_insert(ProjectCache { r#type: Some(CacheType::NoCache), ..Default::default() });
         project.tags.get_or_insert_with(Vec::new);
         let logs = project.logs_config.get_or_insert_with(LogsConfig::default);

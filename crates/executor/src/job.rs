@@ -2,11 +2,12 @@
 
 use std::path::Path;
 
+use kiln_agent::cache::CacheTarget;
 use kiln_agent::protocol::{ArtifactTarget, Job, SecondarySource, SecretRef, SecretSource, SecretVar, SourceSpec};
 use kiln_api::Config;
 use kiln_api::settings::{BuildSettings, artifact_object, is_zip};
 use kiln_model::codebuild::{
-    ArtifactNamespace, Build, EnvironmentVariable, EnvironmentVariableType, ProjectArtifacts, ProjectSource,
+    ArtifactNamespace, Build, CacheType, EnvironmentVariable, EnvironmentVariableType, ProjectArtifacts, ProjectSource,
 };
 
 use crate::scheduler::ExecutorConfig;
@@ -53,6 +54,23 @@ pub fn job_for(
             .collect(),
         objects_dir: exec.data_dir.join("objects"),
         prepared: None,
+        cache: cache_target(build, &exec.data_dir),
+    }
+}
+
+/// Where the build's cache lives (see `kiln_api::cache`); `None` for NO_CACHE.
+fn cache_target(build: &Build, data_dir: &Path) -> Option<CacheTarget> {
+    let cache = build.cache.as_ref()?;
+    let project = build.project_name.as_deref().unwrap_or_default();
+    match cache.r#type? {
+        CacheType::NoCache => None,
+        CacheType::S3 => {
+            kiln_api::cache::s3_location(cache, project).map(|(bucket, prefix)| CacheTarget::S3 { bucket, prefix })
+        }
+        CacheType::Local => Some(CacheTarget::Local {
+            dir: kiln_api::cache::local_dir(data_dir, cache, project),
+            modes: cache.modes.iter().flatten().map(|m| m.as_str().to_string()).collect(),
+        }),
     }
 }
 

@@ -8,6 +8,7 @@
 
 mod job;
 mod recorder;
+mod reports;
 mod run;
 mod scheduler;
 mod secrets;

@@ -9,6 +9,8 @@ use kiln_model::codebuild::{
 };
 use kiln_store::{BuildState, LogEvent, Store};
 
+use crate::reports::ReportRecorder;
+
 /// Log lines are written in batches of at most this many events.
 const LOG_BATCH: usize = 512;
 
@@ -16,13 +18,21 @@ pub struct Recorder {
     store: Arc<dyn Store>,
     build_id: String,
     pending: Vec<LogEvent>,
+    /// Stores the build's test reports; `None` where reports are not kept.
+    reports: Option<ReportRecorder>,
     /// The agent reported the build's result.
     pub finished: bool,
 }
 
 impl Recorder {
     pub fn new(store: Arc<dyn Store>, build_id: String) -> Self {
-        Recorder { store, build_id, pending: Vec::new(), finished: false }
+        Recorder { store, build_id, pending: Vec::new(), reports: None, finished: false }
+    }
+
+    /// Also stores the reports the agent reads.
+    pub fn with_reports(mut self, reports: ReportRecorder) -> Self {
+        self.reports = Some(reports);
+        self
     }
 
     /// Applies one event. Phase and status changes flush the pending log lines first, so that a
@@ -91,13 +101,33 @@ impl Recorder {
                     artifacts.md5sum = md5.clone();
                 });
             }
+            Event::Report { group, status, test_cases, raw_paths } => {
+                let Some(reports) = &self.reports else { return };
+                match reports.record(&self.build_id, &group, &status, test_cases, raw_paths) {
+                    Ok(arn) => self.change(|b| b.report_arns.get_or_insert_with(Vec::new).push(arn.clone())),
+                    Err(e) => {
+                        let line = kiln_agent::clock::container_line(&format!("Report {group} was not saved: {e}"));
+                        let now = kiln_api::now_ms();
+                        self.pending.push(LogEvent {
+                            seq: 0,
+                            timestamp_ms: now,
+                            ingestion_ms: now,
+                            message: format!("{line}\n"),
+                        });
+                    }
+                }
+            }
             Event::Finished { status, at_ms } => {
                 let status = status.parse::<StatusType>().unwrap_or(StatusType::Fault);
                 self.finished = true;
                 self.finish(status, None, at_ms);
             }
             // ResolveSecrets is answered by the runner; neither is recorded.
-            Event::PhasesOutcome { .. } | Event::ResolveSecrets { .. } | Event::ArtifactNames { .. } => {}
+            Event::PhasesOutcome { .. }
+            | Event::ResolveSecrets { .. }
+            | Event::ArtifactNames { .. }
+            | Event::CacheRestore { .. }
+            | Event::CacheSave { .. } => {}
         }
     }
 

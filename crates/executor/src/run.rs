@@ -16,6 +16,7 @@ use tokio::sync::Notify;
 
 use crate::job::job_for;
 use crate::recorder::Recorder;
+use crate::reports::ReportRecorder;
 use crate::scheduler::Shared;
 use kiln_api::settings::BuildSettings;
 
@@ -42,7 +43,8 @@ pub(crate) fn build_dir(data_dir: &Path, build_id: &str) -> PathBuf {
 
 pub(crate) async fn run_build(shared: Arc<Shared>, record: BuildRecord, stop: Arc<Notify>) {
     let id = record.id.clone();
-    let mut recorder = Recorder::new(shared.store.clone(), id.clone());
+    let mut recorder = Recorder::new(shared.store.clone(), id.clone())
+        .with_reports(ReportRecorder::new(shared.store.clone(), shared.api.clone()));
     let dir = build_dir(&shared.exec.data_dir, &id);
     match start_and_follow(&shared, &record, &dir, &stop, &mut recorder).await {
         Ok(()) => {}
@@ -78,6 +80,7 @@ async fn start_and_follow(
         .arg("agent")
         .arg("outer")
         .arg(&job_file)
+        .envs(shared.exec.agent_env.iter().map(|(k, v)| (k, v)))
         .process_group(0)
         // The agent asks for secret values on stdout and reads the answer here.
         .stdin(Stdio::piped())

@@ -29,6 +29,8 @@ pub struct ExecutorConfig {
     /// How long a "minute" of `timeoutInMinutes` / `queuedTimeoutInMinutes` lasts. One minute,
     /// except in tests that need a timeout to happen within seconds.
     pub minute: Duration,
+    /// Extra environment of the build agent's outer stage (the object store's settings).
+    pub agent_env: Vec<(String, String)>,
 }
 
 pub(crate) struct Shared {
@@ -142,6 +144,8 @@ fn recover(shared: &Shared) {
 
 /// Idempotency tokens are valid for five minutes; older ones are purged once a minute.
 const IDEMPOTENCY_WINDOW_MS: i64 = 5 * 60 * 1000;
+/// How long reports are kept (CodeBuild: 30 days).
+const REPORT_RETENTION_MS: i64 = 30 * 24 * 60 * 60 * 1000;
 const PURGE_EVERY: Duration = Duration::from_secs(60);
 
 async fn queue_loop(shared: Arc<Shared>) {
@@ -153,6 +157,12 @@ async fn queue_loop(shared: Arc<Shared>) {
             && let Err(e) = shared.store.purge_idempotency(kiln_api::now_ms() - IDEMPOTENCY_WINDOW_MS)
         {
             tracing::warn!("cannot purge expired idempotency tokens: {e}");
+        }
+        // CodeBuild keeps reports for 30 days.
+        if last_purge.elapsed() >= PURGE_EVERY
+            && let Err(e) = shared.store.purge_reports(kiln_api::now_ms() - REPORT_RETENTION_MS)
+        {
+            tracing::warn!("cannot purge expired reports: {e}");
         }
         if last_purge.elapsed() >= PURGE_EVERY {
             last_purge = tokio::time::Instant::now();

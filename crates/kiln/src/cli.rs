@@ -24,9 +24,12 @@ pub enum Command {
     /// The build agent (started by the server for each build).
     #[command(hide = true)]
     Agent {
-        /// `outer` (source, buildspec, sandbox) or `inner` (the phases, inside the sandbox).
+        /// `outer` (source, buildspec, sandbox), `inner` (the phases, inside the sandbox), or
+        /// `hash-files` (the build's `codebuild-hash-files`).
         stage: String,
-        job: PathBuf,
+        /// The job file; for `hash-files`, the glob patterns.
+        #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+        args: Vec<String>,
     },
 }
 
@@ -66,6 +69,15 @@ pub struct ServeArgs {
     /// KILN_SECRET_ACCESS_KEY do the same.
     #[arg(long, env = "KILN_CREDENTIALS_FILE")]
     pub credentials_file: Option<PathBuf>,
+    /// An S3-compatible endpoint (http(s)://host:port) to keep artifacts, caches and S3 sources
+    /// in, instead of `<data-dir>/objects`; Kiln's own S3 API then serves it too. Its keys come
+    /// from KILN_OBJECT_STORE_ACCESS_KEY_ID, KILN_OBJECT_STORE_SECRET_ACCESS_KEY and
+    /// KILN_OBJECT_STORE_SESSION_TOKEN.
+    #[arg(long, env = "KILN_OBJECT_STORE_ENDPOINT")]
+    pub object_store_endpoint: Option<String>,
+    /// The object store's region (default: --region).
+    #[arg(long, env = "KILN_OBJECT_STORE_REGION")]
+    pub object_store_region: Option<String>,
     /// For tests: how many seconds a "minute" of the build and queued timeouts lasts.
     #[arg(long, env = "KILN_MINUTE_SECONDS", default_value_t = 60.0, hide = true)]
     pub minute_seconds: f64,

@@ -10,8 +10,16 @@ fn main() -> std::process::ExitCode {
     let cli = cli::Cli::parse();
     match cli.command {
         // The agent is synchronous and short-lived: no runtime, no logging setup.
-        cli::Command::Agent { stage, job } => {
-            std::process::ExitCode::from(u8::try_from(kiln_agent::main(&stage, &job)).unwrap_or(1))
+        cli::Command::Agent { stage, args } => {
+            let code = match (stage.as_str(), args.as_slice()) {
+                ("hash-files", patterns) => kiln_agent::cache::hash_files_main(patterns),
+                (_, [job]) => kiln_agent::main(&stage, std::path::Path::new(job)),
+                _ => {
+                    eprintln!("usage: kiln agent outer|inner <job.json>");
+                    2
+                }
+            };
+            std::process::ExitCode::from(u8::try_from(code).unwrap_or(1))
         }
         cli::Command::Serve(args) => run_async(async move { server::serve(args).await }),
         cli::Command::Logs(args) => run_async(async move { cli::logs(args).await }),

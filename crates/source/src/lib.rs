@@ -30,6 +30,7 @@ mod git;
 mod origin;
 mod provider;
 mod redact;
+mod reference;
 mod remote;
 mod strategy;
 mod version;
@@ -61,6 +62,11 @@ pub struct FetchRequest {
     /// Extra environment for every git command (e.g. `GIT_CONFIG_GLOBAL`, `HOME`), set on
     /// the child process only.
     pub git_env: Vec<(String, String)>,
+    /// A bare repository kept between fetches of this location (CodeBuild's
+    /// LOCAL_SOURCE_CACHE), created when missing: the fetch borrows its objects and downloads
+    /// only the rest, then updates it (full-history fetches only). The checkout never depends
+    /// on it afterwards. An absolute path.
+    pub reference: Option<PathBuf>,
 }
 
 impl FetchRequest {
@@ -92,6 +98,7 @@ pub fn fetch(req: &FetchRequest, log: &mut dyn FnMut(&str)) -> Result<Fetched, S
     let mut git = Git::new(&req.dest, &req.git_env, log);
     git.log(&format!("Fetching {location} at {}", if original.is_empty() { "the default branch" } else { original }));
     git.run(&["init", "-q"])?;
+    let borrowed = req.reference.as_deref().and_then(|mirror| reference::borrow(&mut git, &req.dest, mirror));
     origin::configure(&mut git, &req.dest, &req.location)?;
     if is_ssh(&req.location) && !user_configured_ssh(&git)? {
         git.use_batch_ssh();
@@ -109,6 +116,9 @@ pub fn fetch(req: &FetchRequest, log: &mut dyn FnMut(&str)) -> Result<Fetched, S
     git.log(&format!("Resolved {} to commit {sha}", describe(original, &resolved.target)));
     if req.submodules {
         checkout::update_submodules(&mut git, &req.dest, depth)?;
+    }
+    if let Some(borrowed) = borrowed {
+        reference::finish(&mut git, &req.dest, &borrowed, depth.is_some())?;
     }
     Ok(Fetched { commit: sha, branch: resolved.branch })
 }

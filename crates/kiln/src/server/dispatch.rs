@@ -77,6 +77,7 @@ pub async fn dispatch(api: &Api, call: &Call, body: Bytes, caller: Caller) -> Re
             run(api, p, body, caller, |api, input, caller| api.retry_build(input, caller)).await
         }
         (CODEBUILD, "BatchDeleteBuilds") => run(api, p, body, caller, anyone!(batch_delete_builds)).await,
+        (CODEBUILD, "InvalidateProjectCache") => run(api, p, body, caller, anyone!(invalidate_project_cache)).await,
         (CODEBUILD, "CreateReportGroup") => run(api, p, body, caller, anyone!(create_report_group)).await,
         (CODEBUILD, "UpdateReportGroup") => run(api, p, body, caller, anyone!(update_report_group)).await,
         (CODEBUILD, "DeleteReportGroup") => run(api, p, body, caller, anyone!(delete_report_group)).await,

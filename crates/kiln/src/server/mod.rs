@@ -54,6 +54,7 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         max_queued: args.max_queued_builds.unwrap_or(concurrency.saturating_mul(5)),
         vault: Arc::new(vault),
     };
+    let (objects, agent_env) = object_store(&args, &data_dir)?;
     let exec = ExecutorConfig {
         data_dir: data_dir.clone(),
         concurrency,
@@ -61,12 +62,12 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         kiln_exe: std::env::current_exe().context("finding the kiln binary")?,
         stop_grace: Duration::from_secs_f64(args.stop_grace_seconds.max(0.0)),
         minute: Duration::from_secs_f64(args.minute_seconds.max(0.001)),
+        agent_env,
     };
     let scheduler = Scheduler::start(store.clone(), api_config.clone(), exec);
-    let api = kiln_api::Api::new(store, scheduler, api_config);
-    // Objects (artifacts, caches, S3 sources) live under the data dir; the S3 API serves them.
-    let objects = kiln_objects::FsObjectStore::open(&data_dir.join("objects")).context("opening the object store")?;
-    let s3 = kiln_s3api::S3::new(Arc::new(objects), keys.clone(), args.region.clone());
+    let caches = kiln_api::cache::CacheStorage { objects: objects.clone(), data_dir: data_dir.clone() };
+    let api = kiln_api::Api::new(store, scheduler, api_config).with_caches(caches);
+    let s3 = kiln_s3api::S3::new(objects, keys.clone(), args.region.clone());
     let state = Arc::new(http::State { api, keys, s3 });
 
     let listener =
@@ -82,6 +83,44 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let app = http::router(state);
     axum::serve(listener, app).with_graceful_shutdown(shutdown_signal()).await?;
     Ok(())
+}
+
+type SharedObjects = Arc<dyn kiln_objects::ObjectStore>;
+
+/// The object store for artifacts, caches and S3 sources (the S3 API serves it): the directory
+/// under the data dir, or the configured S3-compatible endpoint. Also the environment that tells
+/// the build agents the same (its keys travel only there, never in job files).
+fn object_store(
+    args: &ServeArgs,
+    data_dir: &std::path::Path,
+) -> anyhow::Result<(SharedObjects, Vec<(String, String)>)> {
+    use kiln_agent::objects as vars;
+    let Some(endpoint) = args.object_store_endpoint.clone().filter(|e| !e.is_empty()) else {
+        let store = kiln_objects::FsObjectStore::open(&data_dir.join("objects")).context("opening the object store")?;
+        return Ok((Arc::new(store), Vec::new()));
+    };
+    let region = args.object_store_region.clone().unwrap_or_else(|| args.region.clone());
+    let env = |name: &str| std::env::var(name).unwrap_or_default();
+    let mut config = kiln_objects::S3Config::new(
+        endpoint.clone(),
+        region.clone(),
+        env(vars::ACCESS_KEY_ID),
+        env(vars::SECRET_ACCESS_KEY),
+    );
+    config.session_token = std::env::var(vars::SESSION_TOKEN).ok().filter(|t| !t.is_empty());
+    let mut agent_env = vec![
+        (vars::ENDPOINT.to_string(), endpoint.clone()),
+        (vars::REGION.to_string(), region),
+        (vars::ACCESS_KEY_ID.to_string(), config.access_key_id.clone()),
+        (vars::SECRET_ACCESS_KEY.to_string(), config.secret_access_key.clone()),
+    ];
+    if let Some(token) = &config.session_token {
+        agent_env.push((vars::SESSION_TOKEN.to_string(), token.clone()));
+    }
+    let store = kiln_objects::S3ObjectStore::new(config)
+        .map_err(|e| anyhow::anyhow!("--object-store-endpoint {endpoint}: {e}"))?;
+    tracing::info!("object store: {endpoint}");
+    Ok((Arc::new(store), agent_env))
 }
 
 async fn shutdown_signal() {
