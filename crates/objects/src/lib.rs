@@ -13,6 +13,7 @@ mod list;
 mod multipart;
 pub mod names;
 mod s3;
+pub mod xml;
 
 use std::collections::BTreeMap;
 use std::io::Read;

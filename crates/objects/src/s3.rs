@@ -26,7 +26,6 @@ mod spool;
 mod time;
 mod tls;
 mod transport;
-mod xml;
 
 use std::fmt;
 use std::io::Read;
@@ -139,7 +138,7 @@ impl ObjectStore for S3ObjectStore {
             let doc = format!(
                 "<CreateBucketConfiguration xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\">\
                  <LocationConstraint>{}</LocationConstraint></CreateBucketConfiguration>",
-                xml::escape(self.transport.region())
+                crate::xml::escape(self.transport.region())
             );
             request = request.payload(Payload::Bytes(doc.into_bytes()));
         }

@@ -1,5 +1,5 @@
-//! Just enough XML: a writer for S3's responses and a small reader for the request bodies S3
-//! takes (`Delete`, `CompleteMultipartUpload`, `CreateBucketConfiguration`).
+//! Just enough XML: a writer for S3's responses, and (from `kiln_objects::xml`) a small reader
+//! for the request bodies S3 takes (`Delete`, `CompleteMultipartUpload`, `CreateBucketConfiguration`).
 
 /// S3's namespace, on the root element of every response document but errors.
 pub const NAMESPACE: &str = "http://s3.amazonaws.com/doc/2006-03-01/";
@@ -67,124 +67,8 @@ fn escape_into(out: &mut String, text: &str) {
     }
 }
 
-/// A parsed element: its local name (prefix dropped), text, and child elements.
-#[derive(Debug, Default, PartialEq, Eq)]
-pub struct Element {
-    pub name: String,
-    pub text: String,
-    pub children: Vec<Element>,
-}
-
-impl Element {
-    pub fn child(&self, name: &str) -> Option<&Element> {
-        self.children.iter().find(|c| c.name == name)
-    }
-
-    pub fn children_named<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a Element> + 'a {
-        self.children.iter().filter(move |c| c.name == name)
-    }
-
-    pub fn child_text(&self, name: &str) -> Option<&str> {
-        self.child(name).map(|c| c.text.as_str())
-    }
-}
-
-/// Deeper documents than this are refused (S3's bodies are three levels deep).
-const MAX_DEPTH: usize = 16;
-
-/// Parses a document into its root element; `None` when it is not well-formed.
-pub fn parse(text: &str) -> Option<Element> {
-    let mut stack: Vec<Element> = Vec::new();
-    let mut root = None;
-    let mut rest = text.trim_start_matches('\u{feff}');
-    while !rest.is_empty() {
-        if let Some(after) = rest.strip_prefix("<?") {
-            rest = &after[after.find("?>")? + 2..];
-        } else if let Some(after) = rest.strip_prefix("<!--") {
-            rest = &after[after.find("-->")? + 3..];
-        } else if let Some(after) = rest.strip_prefix("<![CDATA[") {
-            let end = after.find("]]>")?;
-            stack.last_mut()?.text.push_str(&after[..end]);
-            rest = &after[end + 3..];
-        } else if let Some(after) = rest.strip_prefix("</") {
-            let end = after.find('>')?;
-            let element = stack.pop()?;
-            if local_name(after[..end].trim()) != element.name {
-                return None;
-            }
-            rest = &after[end + 1..];
-            match stack.last_mut() {
-                Some(parent) => parent.children.push(element),
-                None if root.is_none() => root = Some(element),
-                None => return None,
-            }
-        } else if let Some(after) = rest.strip_prefix('<') {
-            let end = after.find('>')?;
-            let tag = &after[..end];
-            let (tag, empty) = match tag.strip_suffix('/') {
-                Some(tag) => (tag, true),
-                None => (tag, false),
-            };
-            let name = local_name(tag.split_whitespace().next()?);
-            if name.is_empty() || root.is_some() || stack.len() >= MAX_DEPTH {
-                return None;
-            }
-            let element = Element { name: name.to_owned(), ..Element::default() };
-            rest = &after[end + 1..];
-            if empty {
-                match stack.last_mut() {
-                    Some(parent) => parent.children.push(element),
-                    None => root = Some(element),
-                }
-            } else {
-                stack.push(element);
-            }
-        } else {
-            let end = rest.find('<').unwrap_or(rest.len());
-            let text = &rest[..end];
-            match stack.last_mut() {
-                Some(element) => element.text.push_str(&unescape(text)?),
-                None if text.trim().is_empty() => {}
-                None => return None,
-            }
-            rest = &rest[end..];
-        }
-    }
-    if stack.is_empty() { root } else { None }
-}
-
-fn local_name(name: &str) -> &str {
-    name.rsplit(':').next().unwrap_or(name)
-}
-
-fn unescape(text: &str) -> Option<String> {
-    let mut out = String::with_capacity(text.len());
-    let mut rest = text;
-    while let Some(at) = rest.find('&') {
-        out.push_str(&rest[..at]);
-        let after = &rest[at + 1..];
-        let end = after.find(';')?;
-        let entity = &after[..end];
-        let c = match entity {
-            "amp" => '&',
-            "lt" => '<',
-            "gt" => '>',
-            "quot" => '"',
-            "apos" => '\'',
-            _ => {
-                let code = match entity.strip_prefix("#x").or_else(|| entity.strip_prefix("#X")) {
-                    Some(hex) => u32::from_str_radix(hex, 16).ok()?,
-                    None => entity.strip_prefix('#')?.parse().ok()?,
-                };
-                char::from_u32(code)?
-            }
-        };
-        out.push(c);
-        rest = &after[end + 1..];
-    }
-    out.push_str(rest);
-    Some(out)
-}
+/// The reader is the object store client's: the same few S3 documents in both directions.
+pub use kiln_objects::xml::parse;
 
 #[cfg(test)]
 mod tests {

@@ -1,8 +1,8 @@
 //! S3's error answers turned into [`ObjectError`]s that say which bucket, key and endpoint
 //! they are about.
 
-use super::xml;
 use crate::ObjectError;
+use crate::xml;
 
 /// What a failed request said: its status and, from the error document, S3's code and message
 /// (empty when the answer had no document, as HEAD answers never do).

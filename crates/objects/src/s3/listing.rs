@@ -2,7 +2,7 @@
 //! URL-encoded (`encoding-type=url`), so that any key survives XML.
 
 use super::time::parse_iso8601;
-use super::xml::Element;
+use crate::xml::Element;
 use crate::{Listing, ObjectError, ObjectMeta, Result};
 
 /// One page of a ListObjectsV2 answer, and whether more follow.
@@ -84,7 +84,7 @@ fn url_decode(text: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::s3::xml::parse;
+    use crate::xml::parse;
 
     #[test]
     fn a_listing_page_decodes_keys_and_prefixes() {

@@ -7,7 +7,8 @@ use http::Method;
 
 use super::spool::Spool;
 use super::transport::{Payload, Request, Transport};
-use super::{finish, header, with_options, xml};
+use super::{finish, header, with_options};
+use crate::xml;
 use crate::{CompletedPart, MAX_PART_NUMBER, ObjectError, PartMeta, PutOptions, Result};
 
 pub fn create(transport: &Transport, bucket: &str, key: &str, options: &PutOptions) -> Result<String> {

@@ -13,7 +13,7 @@ use super::endpoint::{Endpoint, encode};
 use super::errors::{Failure, Subject, to_object_error, unreachable};
 use super::sign::Signer;
 use super::spool::{Body, Spool};
-use super::xml::{self, Element};
+use crate::xml::{self, Element};
 use crate::{ObjectError, Result};
 
 pub type Response = http::Response<ureq::Body>;

@@ -1,4 +1,4 @@
-//! Just enough XML to read S3's responses and write its two request documents: elements,
+//! Just enough XML to read S3 documents (the client's responses, the S3 API's request bodies): elements,
 //! text, the predefined and numeric entities and CDATA. Namespace prefixes are dropped,
 //! attributes, comments and processing instructions skipped; DTDs are refused (no entity
 //! expansion, no external fetches).
