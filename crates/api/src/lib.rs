@@ -1,6 +1,6 @@
-//! The operation layer: one handler per CodeBuild (and CloudWatch Logs, Parameter Store and
-//! Secrets Manager) operation, applying each service's rules on typed inputs from `kiln-model`
-//! and calling the store.
+//! The operation layer: one handler per CodeBuild (and CloudWatch Logs, Parameter Store,
+//! Secrets Manager and EventBridge) operation, applying each service's rules on typed inputs
+//! from `kiln-model` and calling the store.
 //!
 //! It knows nothing of HTTP, JSON or CBOR (that is `kiln-wire`), nor of how builds run (that is
 //! `kiln-executor`): starting a build stores it QUEUED and wakes the scheduler through the
@@ -9,6 +9,7 @@
 mod builds;
 pub mod cache;
 mod error;
+pub mod events;
 pub mod lifecycle;
 mod logs;
 mod names;
@@ -22,6 +23,7 @@ mod ssm;
 #[cfg(test)]
 mod testing;
 pub mod vault;
+pub mod webhooks;
 
 use std::sync::Arc;
 
@@ -87,11 +89,21 @@ pub struct Api {
     last_submission_ms: Arc<std::sync::atomic::AtomicI64>,
     /// Where build caches are kept, for InvalidateProjectCache ([`Api::with_caches`]).
     caches: Option<cache::CacheStorage>,
+    /// The URL providers reach Kiln at, for webhooks' payload URLs ([`Api::with_public_url`]).
+    public_url: Arc<str>,
 }
 
 impl Api {
     pub fn new(store: Arc<dyn Store>, scheduler: Arc<dyn Scheduler>, config: Config) -> Self {
-        Api { store, scheduler, config, idempotency: Arc::default(), last_submission_ms: Arc::default(), caches: None }
+        Api {
+            store,
+            scheduler,
+            config,
+            idempotency: Arc::default(),
+            last_submission_ms: Arc::default(),
+            caches: None,
+            public_url: Arc::from(webhooks::DEFAULT_PUBLIC_URL),
+        }
     }
 }
 

@@ -112,6 +112,7 @@ impl Api {
         let created_ms = project.created.map(|t| t.to_millis()).unwrap_or(now);
         let record = ProjectRecord { name, created_ms, modified_ms: now, doc: to_doc(&project)? };
         self.store.update_project(&record)?;
+        project.webhook = self.project_webhook(&record.name)?;
         Ok(UpdateProjectOutput { project: Some(project) })
     }
 
@@ -130,7 +131,9 @@ impl Api {
         let records = self.store.get_projects(&names)?;
         let mut projects = Vec::with_capacity(records.len());
         for r in &records {
-            projects.push(from_doc::<Project>(&r.doc)?);
+            let mut project = from_doc::<Project>(&r.doc)?;
+            project.webhook = self.project_webhook(&r.name)?;
+            projects.push(project);
         }
         let not_found: Vec<String> =
             asked.iter().filter(|n| !records.iter().any(|r| r.name == project_name_from(n))).cloned().collect();

@@ -18,9 +18,13 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Run the Kiln service (CodeBuild API, CloudWatch Logs API, builds) on an embedded store.
-    Serve(ServeArgs),
+    // Boxed: its many flags would make every other command as large.
+    Serve(Box<ServeArgs>),
     /// Print a build's log; with --follow, keep printing until the build ends.
     Logs(LogsArgs),
+    /// Git hooks that publish pushes as CodeCommit repository events (`kiln hook install <repo>`).
+    #[command(subcommand)]
+    Hook(crate::hook::HookCommand),
     /// The build agent (started by the server for each build).
     #[command(hide = true)]
     Agent {
@@ -78,6 +82,22 @@ pub struct ServeArgs {
     /// The object store's region (default: --region).
     #[arg(long, env = "KILN_OBJECT_STORE_REGION")]
     pub object_store_region: Option<String>,
+    /// The URL GitHub, GitLab and Bitbucket reach this server at: webhooks' payload URLs start
+    /// with it (default: http://<the address it listens on>).
+    #[arg(long, env = "KILN_PUBLIC_URL", value_name = "URL")]
+    pub public_url: Option<String>,
+    /// A remote to poll with `git ls-remote`, as NAME=URL (repeatable; KILN_WATCH_REPOS takes a
+    /// comma-separated list): its branch and tag changes publish CodeCommit repository events
+    /// for repository NAME. The first poll after a start only records the refs.
+    #[arg(long = "watch-repo", env = "KILN_WATCH_REPOS", value_delimiter = ',', value_name = "NAME=URL")]
+    pub watch_repos: Vec<String>,
+    /// Seconds between polls of the --watch-repo remotes.
+    #[arg(long, env = "KILN_WATCH_INTERVAL_SECONDS", default_value_t = 60.0)]
+    pub watch_interval_seconds: f64,
+    /// Also deliver every repository change as a CodeCommit trigger record (JSON POSTed to this
+    /// http:// URL, as triggers deliver to Lambda and SNS).
+    #[arg(long, env = "KILN_CODECOMMIT_TRIGGER_URL")]
+    pub codecommit_trigger_url: Option<String>,
     /// For tests: how many seconds a "minute" of the build and queued timeouts lasts.
     #[arg(long, env = "KILN_MINUTE_SECONDS", default_value_t = 60.0, hide = true)]
     pub minute_seconds: f64,

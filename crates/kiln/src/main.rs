@@ -2,6 +2,8 @@
 
 mod cli;
 mod config;
+mod hook;
+mod repo_events;
 mod server;
 
 use clap::Parser;
@@ -21,8 +23,9 @@ fn main() -> std::process::ExitCode {
             };
             std::process::ExitCode::from(u8::try_from(code).unwrap_or(1))
         }
-        cli::Command::Serve(args) => run_async(async move { server::serve(args).await }),
+        cli::Command::Serve(args) => run_async(async move { server::serve(*args).await }),
         cli::Command::Logs(args) => run_async(async move { cli::logs(args).await }),
+        cli::Command::Hook(command) => run_async(async move { hook::run(command).await }),
     }
 }
 

@@ -28,10 +28,10 @@ fn malformed_and_unknown_requests_get_aws_errors() {
     assert_eq!(status, 400);
     assert_eq!(body["__type"], "UnknownOperationException");
 
-    let (status, body) = json_call(&server.addr, "CodeBuild_20161006.CreateWebhook", &json!({"projectName": "p"}));
+    let (status, body) = json_call(&server.addr, "CodeBuild_20161006.ListFleets", &json!({}));
     assert_eq!(status, 400);
     assert_eq!(body["__type"], "UnsupportedOperationException");
-    assert!(body["message"].as_str().unwrap_or_default().contains("CreateWebhook"));
+    assert!(body["message"].as_str().unwrap_or_default().contains("ListFleets"));
 
     // A member of the wrong type names the member.
     let (status, body) = json_call(&server.addr, "CodeBuild_20161006.BatchGetBuilds", &json!({"ids": "not-a-list"}));

@@ -2,7 +2,7 @@
 """Generate kiln-model's Rust types from the vendored botocore service models.
 
 Usage (from anywhere):
-    python3 crates/model/codegen/generate.py          # rewrite src/{codebuild,logs,ssm,secretsmanager}.rs
+    python3 crates/model/codegen/generate.py          # rewrite src/{codebuild,logs,ssm,secretsmanager,events}.rs
     python3 crates/model/codegen/generate.py --check  # exit 1 if the committed files are stale
 
 Python 3.11, standard library only. The output is piped through `rustfmt --edition 2024`
@@ -72,6 +72,21 @@ SECRETS_MANAGER_OPERATIONS = (
     "UpdateSecret",
 )
 
+# The EventBridge operations Kiln serves (rules on the default bus with CodeBuild targets).
+EVENTS_OPERATIONS = (
+    "PutRule",
+    "DescribeRule",
+    "ListRules",
+    "DeleteRule",
+    "EnableRule",
+    "DisableRule",
+    "PutTargets",
+    "RemoveTargets",
+    "ListTargetsByRule",
+    "PutEvents",
+    "TestEventPattern",
+)
+
 CRATE_DIR = Path(__file__).resolve().parent.parent
 GENERATOR = "crates/model/codegen/generate.py"
 
@@ -94,6 +109,7 @@ TARGETS = (
         "AWS Secrets Manager",
         SECRETS_MANAGER_OPERATIONS,
     ),
+    Target("botocore/events-2015-10-07.json", "src/events.rs", "Amazon EventBridge", EVENTS_OPERATIONS),
 )
 
 # Shape names that would shadow prelude/std names used unqualified in generated code or by

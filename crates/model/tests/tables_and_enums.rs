@@ -3,7 +3,7 @@
 use std::str::FromStr;
 
 use kiln_model::codebuild::{self, BuildPhaseType, ComputeType, StatusType};
-use kiln_model::{OperationInfo, UnknownEnumValue, logs, secretsmanager, ssm};
+use kiln_model::{OperationInfo, UnknownEnumValue, events, logs, secretsmanager, ssm};
 
 #[test]
 fn codebuild_table_covers_the_model() {
@@ -39,7 +39,7 @@ fn logs_table_has_only_the_served_operations() {
 }
 
 #[test]
-fn ssm_and_secrets_manager_tables_have_only_the_served_operations() {
+fn ssm_secrets_manager_and_events_tables_have_only_the_served_operations() {
     assert_eq!(ssm::TARGET_PREFIX, "AmazonSSM");
     let names: Vec<&str> = ssm::OPERATIONS.iter().map(|op| op.name).collect();
     assert_eq!(
@@ -73,6 +73,26 @@ fn ssm_and_secrets_manager_tables_have_only_the_served_operations() {
         ]
     );
     assert!(secretsmanager::ERROR_SHAPES.contains(&"ResourceExistsException"));
+
+    assert_eq!(events::TARGET_PREFIX, "AWSEvents");
+    let names: Vec<&str> = events::OPERATIONS.iter().map(|op| op.name).collect();
+    assert_eq!(
+        names,
+        [
+            "DeleteRule",
+            "DescribeRule",
+            "DisableRule",
+            "EnableRule",
+            "ListRules",
+            "ListTargetsByRule",
+            "PutEvents",
+            "PutRule",
+            "PutTargets",
+            "RemoveTargets",
+            "TestEventPattern"
+        ]
+    );
+    assert!(events::ERROR_SHAPES.contains(&"InvalidEventPatternException"));
 }
 
 #[test]
@@ -82,6 +102,7 @@ fn tables_are_sorted_and_errors_are_declared() {
         (logs::OPERATIONS, logs::ERROR_SHAPES),
         (ssm::OPERATIONS, ssm::ERROR_SHAPES),
         (secretsmanager::OPERATIONS, secretsmanager::ERROR_SHAPES),
+        (events::OPERATIONS, events::ERROR_SHAPES),
     ] {
         assert!(table.windows(2).all(|w| w[0].name < w[1].name), "find() needs sorted names");
         for op in table {

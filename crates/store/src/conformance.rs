@@ -5,18 +5,22 @@
 //! so a failure names the case (see `tests/sqlite_conformance.rs`).
 
 mod builds;
+mod events;
 mod logs;
 mod parameters;
 mod projects;
 mod reports;
 mod secrets;
+mod webhooks;
 
 pub use builds::*;
+pub use events::*;
 pub use logs::*;
 pub use parameters::*;
 pub use projects::*;
 pub use reports::*;
 pub use secrets::*;
+pub use webhooks::*;
 
 use crate::{BuildRecord, BuildState, Page, ProjectRecord, Result, Store};
 
@@ -66,6 +70,20 @@ pub const CASES: &[(&str, Case)] = &[
     ("test_cases_keep_order_filter_and_page", test_cases_keep_order_filter_and_page),
     ("report_tokens_are_scoped", report_tokens_are_scoped),
     ("purge_reports_by_creation_time", purge_reports_by_creation_time),
+    (
+        "event_rule_put_replaces_and_keeps_created_time_and_targets",
+        event_rule_put_replaces_and_keeps_created_time_and_targets,
+    ),
+    ("event_rule_update_never_creates", event_rule_update_never_creates),
+    ("event_rule_delete_needs_no_targets", event_rule_delete_needs_no_targets),
+    ("event_rule_list_by_prefix_pages_and_enabled_rules", event_rule_list_by_prefix_pages_and_enabled_rules),
+    ("event_targets_replace_by_id_and_respect_the_limit", event_targets_replace_by_id_and_respect_the_limit),
+    ("event_invocations_newest_first_and_pruned", event_invocations_newest_first_and_pruned),
+    ("webhook_create_get_update_and_delete", webhook_create_get_update_and_delete),
+    ("webhook_tokens_are_unique_and_go_with_their_project", webhook_tokens_are_unique_and_go_with_their_project),
+    ("delivery_ids_are_claimed_once_per_project", delivery_ids_are_claimed_once_per_project),
+    ("delivery_claims_hold_under_concurrency", delivery_claims_hold_under_concurrency),
+    ("deliveries_list_newest_first_and_are_pruned", deliveries_list_newest_first_and_are_pruned),
 ];
 
 /// Runs every case, each against a store from `make`.

@@ -1,5 +1,5 @@
-//! Kiln's persistent state: projects, builds, build logs, idempotency tokens, test reports, and
-//! the parameters and secrets of Kiln's Parameter Store and Secrets Manager.
+//! Kiln's persistent state: projects, builds, build logs, idempotency tokens, test reports, the
+//! parameters and secrets of Kiln's Parameter Store and Secrets Manager, and EventBridge rules.
 //!
 //! The store knows nothing of CodeBuild's rules. Projects and builds are kept as JSON documents
 //! (the operation layer's `Project` and `Build` shapes) beside the few columns that queries need
@@ -12,16 +12,20 @@
 //! Methods are synchronous: SQLite calls take microseconds, and callers on an async runtime may
 //! call them directly or through `spawn_blocking` for bulk work.
 
+mod events;
 mod reports;
 mod sqlite;
 mod token;
+mod webhooks;
 
 pub mod conformance;
 
+pub use events::{InvocationRecord, RuleDeletion, RuleRecord, TargetRecord};
 pub use reports::{
     GroupDeletion, ReportGroupRecord, ReportGroupSort, ReportQuery, ReportRecord, TestCaseQuery, TestCaseRecord,
 };
 pub use sqlite::SqliteStore;
+pub use webhooks::{DeliveryOutcome, DeliveryRecord, WebhookRecord};
 
 /// Everything that can go wrong in a store call.
 #[derive(Debug, thiserror::Error)]
@@ -383,4 +387,60 @@ pub trait Store: Send + Sync + 'static {
     ) -> Result<Page<TestCaseRecord>>;
     /// Deletes the reports created before `before_ms`, with their test cases; returns how many.
     fn purge_reports(&self, before_ms: i64) -> Result<usize>;
+
+    // ---- EventBridge rules, targets and invocations ----
+    /// Creates the rule, or replaces an existing one's ARN, `enabled`, `modified_ms` and document
+    /// (its `created_ms` and its targets stay). Returns what is stored.
+    fn put_rule(&self, rule: &RuleRecord) -> Result<RuleRecord>;
+    /// Replaces an existing rule's ARN, `enabled`, `modified_ms` and document; fails with
+    /// `NotFound` when absent (it never creates one).
+    fn update_rule(&self, rule: &RuleRecord) -> Result<()>;
+    fn get_rule(&self, event_bus: &str, name: &str) -> Result<Option<RuleRecord>>;
+    /// Deletes a rule only when it has no targets.
+    fn delete_rule(&self, event_bus: &str, name: &str) -> Result<RuleDeletion>;
+    /// A bus's rules whose names start with `prefix`, by name.
+    fn list_rules(&self, event_bus: &str, prefix: &str, token: Option<&str>, limit: usize) -> Result<Page<RuleRecord>>;
+    /// Every enabled rule of a bus, by name.
+    fn enabled_rules(&self, event_bus: &str) -> Result<Vec<RuleRecord>>;
+    /// Adds targets to a rule, replacing those with the same id, atomically. Fails with `NotFound`
+    /// when the rule is absent and with `LimitExceeded` when the rule would end up with more than
+    /// `max_per_rule` targets; then nothing is stored.
+    fn put_targets(&self, event_bus: &str, rule: &str, targets: &[TargetRecord], max_per_rule: usize) -> Result<()>;
+    /// Removes a rule's targets by id; returns the ids that existed. Fails with `NotFound` when
+    /// the rule is absent.
+    fn remove_targets(&self, event_bus: &str, rule: &str, ids: &[String]) -> Result<Vec<String>>;
+    /// A rule's targets by id (none for an absent rule).
+    fn list_targets(
+        &self,
+        event_bus: &str,
+        rule: &str,
+        token: Option<&str>,
+        limit: usize,
+    ) -> Result<Page<TargetRecord>>;
+    /// Appends to the invocation record, keeping only the newest `keep` (at least one); returns
+    /// the new record's `seq`.
+    fn record_invocation(&self, invocation: &InvocationRecord, keep: usize) -> Result<i64>;
+    /// Invocations newest first, those with `seq < before` when given.
+    fn invocations(&self, before: Option<i64>, limit: usize) -> Result<Vec<InvocationRecord>>;
+
+    // ---- webhooks and their deliveries ----
+    /// Stores a project's webhook. Fails with `NotFound` when the project does not exist and
+    /// with `AlreadyExists` when it has a webhook or the token is taken.
+    fn create_webhook(&self, webhook: &WebhookRecord) -> Result<()>;
+    /// Replaces the token, secret, `modified_ms` and document; fails with `NotFound` when the
+    /// project has no webhook.
+    fn update_webhook(&self, webhook: &WebhookRecord) -> Result<()>;
+    fn get_webhook(&self, project: &str) -> Result<Option<WebhookRecord>>;
+    fn get_webhook_by_token(&self, token: &str) -> Result<Option<WebhookRecord>>;
+    /// Returns whether the project had a webhook. Its deliveries stay.
+    fn delete_webhook(&self, project: &str) -> Result<bool>;
+    /// Stores a delivery and keeps only the newest `keep` (at least one) of its project. When
+    /// its outcome claims its delivery id ([`DeliveryOutcome::claims`]) and an earlier delivery
+    /// of the project holds that id, it is stored as `Duplicate(<earlier id>)` instead, in the
+    /// same transaction. Returns what was stored; fails with `AlreadyExists` when the id is taken.
+    fn insert_delivery(&self, delivery: &DeliveryRecord, keep: usize) -> Result<DeliveryRecord>;
+    /// Sets a delivery's outcome; fails with `NotFound` when absent.
+    fn set_delivery_outcome(&self, id: &str, outcome: &DeliveryOutcome) -> Result<()>;
+    /// A project's deliveries, newest first.
+    fn list_deliveries(&self, project: &str, limit: usize) -> Result<Vec<DeliveryRecord>>;
 }

@@ -10,6 +10,7 @@
 //! build must not vanish.
 
 mod builds;
+mod events;
 mod logs;
 mod parameters;
 mod projects;
@@ -17,6 +18,7 @@ mod report_groups;
 mod reports;
 mod schema;
 mod secrets;
+mod webhooks;
 
 use std::path::Path;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -26,10 +28,12 @@ use std::time::Duration;
 use rusqlite::{Connection, Transaction, TransactionBehavior};
 
 use crate::{
-    BuildRecord, BuildState, GroupDeletion, IdempotencyRecord, LogEvent, LogQuery, Order, Page, ParameterRecord,
-    ProjectRecord, ProjectSort, ReportGroupRecord, ReportGroupSort, ReportQuery, ReportRecord, Result, SecretRecord,
-    SecretVersionRecord, Store, StoreError, TestCaseQuery, TestCaseRecord,
+    BuildRecord, BuildState, GroupDeletion, IdempotencyRecord, InvocationRecord, LogEvent, LogQuery, Order, Page,
+    ParameterRecord, ProjectRecord, ProjectSort, ReportGroupRecord, ReportGroupSort, ReportQuery, ReportRecord, Result,
+    RuleDeletion, RuleRecord, SecretRecord, SecretVersionRecord, Store, StoreError, TargetRecord, TestCaseQuery,
+    TestCaseRecord,
 };
+use crate::{DeliveryOutcome, DeliveryRecord, WebhookRecord};
 
 /// How long a write waits for another process's write transaction before failing.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
@@ -37,7 +41,7 @@ const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 const READERS: usize = 4;
 /// Prepared statements kept per connection: room for every statement the store runs (a test
 /// checks), so none is prepared twice.
-const STATEMENT_CACHE: usize = 128;
+const STATEMENT_CACHE: usize = 256;
 
 /// Maps rusqlite errors into the store's error type.
 trait Db<T> {
@@ -406,6 +410,88 @@ impl Store for SqliteStore {
 
     fn purge_reports(&self, before_ms: i64) -> Result<usize> {
         self.write(|tx| reports::purge(tx, before_ms))
+    }
+
+    fn put_rule(&self, rule: &RuleRecord) -> Result<RuleRecord> {
+        self.write(|tx| events::put_rule(tx, rule))
+    }
+
+    fn update_rule(&self, rule: &RuleRecord) -> Result<()> {
+        self.write(|tx| events::update_rule(tx, rule))
+    }
+
+    fn get_rule(&self, event_bus: &str, name: &str) -> Result<Option<RuleRecord>> {
+        self.read(|tx| events::get_rule(tx, event_bus, name))
+    }
+
+    fn delete_rule(&self, event_bus: &str, name: &str) -> Result<RuleDeletion> {
+        self.write(|tx| events::delete_rule(tx, event_bus, name))
+    }
+
+    fn list_rules(&self, event_bus: &str, prefix: &str, token: Option<&str>, limit: usize) -> Result<Page<RuleRecord>> {
+        self.read(|tx| events::list_rules(tx, event_bus, prefix, token, limit))
+    }
+
+    fn enabled_rules(&self, event_bus: &str) -> Result<Vec<RuleRecord>> {
+        self.read(|tx| events::enabled_rules(tx, event_bus))
+    }
+
+    fn put_targets(&self, event_bus: &str, rule: &str, targets: &[TargetRecord], max_per_rule: usize) -> Result<()> {
+        self.write(|tx| events::put_targets(tx, event_bus, rule, targets, max_per_rule))
+    }
+
+    fn remove_targets(&self, event_bus: &str, rule: &str, ids: &[String]) -> Result<Vec<String>> {
+        self.write(|tx| events::remove_targets(tx, event_bus, rule, ids))
+    }
+
+    fn list_targets(
+        &self,
+        event_bus: &str,
+        rule: &str,
+        token: Option<&str>,
+        limit: usize,
+    ) -> Result<Page<TargetRecord>> {
+        self.read(|tx| events::list_targets(tx, event_bus, rule, token, limit))
+    }
+
+    fn record_invocation(&self, invocation: &InvocationRecord, keep: usize) -> Result<i64> {
+        self.write(|tx| events::record_invocation(tx, invocation, keep))
+    }
+
+    fn invocations(&self, before: Option<i64>, limit: usize) -> Result<Vec<InvocationRecord>> {
+        self.read(|tx| events::invocations(tx, before, limit))
+    }
+
+    fn create_webhook(&self, webhook: &WebhookRecord) -> Result<()> {
+        self.write(|tx| webhooks::create(tx, webhook))
+    }
+
+    fn update_webhook(&self, webhook: &WebhookRecord) -> Result<()> {
+        self.write(|tx| webhooks::update(tx, webhook))
+    }
+
+    fn get_webhook(&self, project: &str) -> Result<Option<WebhookRecord>> {
+        self.read(|tx| webhooks::get(tx, project))
+    }
+
+    fn get_webhook_by_token(&self, token: &str) -> Result<Option<WebhookRecord>> {
+        self.read(|tx| webhooks::get_by_token(tx, token))
+    }
+
+    fn delete_webhook(&self, project: &str) -> Result<bool> {
+        self.write(|tx| webhooks::delete(tx, project))
+    }
+
+    fn insert_delivery(&self, delivery: &DeliveryRecord, keep: usize) -> Result<DeliveryRecord> {
+        self.write(|tx| webhooks::insert_delivery(tx, delivery, keep))
+    }
+
+    fn set_delivery_outcome(&self, id: &str, outcome: &DeliveryOutcome) -> Result<()> {
+        self.write(|tx| webhooks::set_outcome(tx, id, outcome))
+    }
+
+    fn list_deliveries(&self, project: &str, limit: usize) -> Result<Vec<DeliveryRecord>> {
+        self.read(|tx| webhooks::list_deliveries(tx, project, limit))
     }
 }
 

@@ -21,6 +21,8 @@ pub(crate) enum Listing {
     ReportGroupsByModified,
     Reports,
     TestCases,
+    EventRules,
+    EventTargets,
 }
 
 impl Listing {
@@ -38,6 +40,8 @@ impl Listing {
             Listing::ReportGroupsByModified => "gm",
             Listing::Reports => "r",
             Listing::TestCases => "t",
+            Listing::EventRules => "er",
+            Listing::EventTargets => "et",
         }
     }
 }

@@ -21,7 +21,8 @@ import cbor2
 
 MODEL_DIR = Path(__file__).resolve().parents[3] / "crates" / "model" / "botocore"
 MODEL_FILES = {"codebuild": "codebuild-2016-10-06.json", "logs": "logs-2014-03-28.json",
-               "ssm": "ssm-2014-11-06.json", "secretsmanager": "secretsmanager-2017-10-17.json"}
+               "ssm": "ssm-2014-11-06.json", "secretsmanager": "secretsmanager-2017-10-17.json",
+               "events": "events-2015-10-07.json"}
 
 JSON = "json"
 CBOR = "smithy-rpc-v2-cbor"
@@ -43,8 +44,8 @@ PROTOCOL_ERRORS = {
 }
 
 # Errors a service answers that its model does not declare for the operation: Parameter Store
-# reports model-constraint violations as the framework's ValidationException.
-SERVICE_ERRORS = {"ssm": {"ValidationException"}}
+# and EventBridge report model-constraint violations as the framework's ValidationException.
+SERVICE_ERRORS = {"ssm": {"ValidationException"}, "events": {"ValidationException"}}
 
 
 class Tagged:
@@ -78,7 +79,7 @@ def model(service: str) -> Model:
 
 def service_of_prefix(target_prefix: str) -> str:
     return {"CodeBuild_20161006": "codebuild", "Logs_20140328": "logs", "AmazonSSM": "ssm",
-            "secretsmanager": "secretsmanager"}[target_prefix]
+            "secretsmanager": "secretsmanager", "AWSEvents": "events"}[target_prefix]
 
 
 # ---------------------------------------------------------------------------------- decoding

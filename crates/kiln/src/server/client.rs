@@ -103,6 +103,7 @@ fn sign_from_env(headers: &mut Vec<(String, String)>, payload: &[u8]) {
     let region = var("AWS_REGION").or_else(|| var("AWS_DEFAULT_REGION")).unwrap_or_else(|| "us-east-1".to_string());
     let service = match headers.iter().find(|(k, _)| k == "x-amz-target") {
         Some((_, t)) if t.starts_with("Logs_") => "logs",
+        Some((_, t)) if t.starts_with("AWSEvents.") => "events",
         _ => "codebuild",
     };
     // "2026/11/25 11:43:43.123456" -> "20261125T114343Z"

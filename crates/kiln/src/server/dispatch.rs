@@ -16,12 +16,16 @@ const CODEBUILD: &str = kiln_model::codebuild::TARGET_PREFIX;
 const LOGS: &str = kiln_model::logs::TARGET_PREFIX;
 const SSM: &str = kiln_model::ssm::TARGET_PREFIX;
 const SECRETS: &str = kiln_model::secretsmanager::TARGET_PREFIX;
+const EVENTS: &str = kiln_model::events::TARGET_PREFIX;
 
 /// The exception name a service uses for a generic code: CodeBuild reports every validation
 /// problem as InvalidInputException, CloudWatch Logs and Secrets Manager as
-/// InvalidParameterException, Parameter Store as ValidationException.
+/// InvalidParameterException, Parameter Store and EventBridge as ValidationException.
 pub fn service_code<'a>(target_prefix: &str, code: &'a str) -> &'a str {
     match (target_prefix, code) {
+        (EVENTS, "InvalidInputException") => "ValidationException",
+        (EVENTS, "AccountLimitExceededException") => "LimitExceededException",
+        (EVENTS, "InternalFailure") => "InternalException",
         (LOGS | SECRETS, "InvalidInputException" | "ValidationException") => "InvalidParameterException",
         (CODEBUILD, "ValidationException") => "InvalidInputException",
         (SSM, "InvalidInputException") => "ValidationException",
@@ -91,6 +95,9 @@ pub async fn dispatch(api: &Api, call: &Call, body: Bytes, caller: Caller) -> Re
         (CODEBUILD, "DeleteReport") => run(api, p, body, caller, anyone!(delete_report)).await,
         (CODEBUILD, "DescribeTestCases") => run(api, p, body, caller, anyone!(describe_test_cases)).await,
         (CODEBUILD, "GetReportGroupTrend") => run(api, p, body, caller, anyone!(get_report_group_trend)).await,
+        (CODEBUILD, "CreateWebhook") => run(api, p, body, caller, anyone!(create_webhook)).await,
+        (CODEBUILD, "UpdateWebhook") => run(api, p, body, caller, anyone!(update_webhook)).await,
+        (CODEBUILD, "DeleteWebhook") => run(api, p, body, caller, anyone!(delete_webhook)).await,
         (LOGS, "GetLogEvents") => run(api, p, body, caller, anyone!(get_log_events)).await,
         (SSM, "PutParameter") => run(api, p, body, caller, anyone!(put_parameter)).await,
         (SSM, "GetParameter") => run(api, p, body, caller, anyone!(get_parameter)).await,
@@ -106,6 +113,17 @@ pub async fn dispatch(api: &Api, call: &Call, body: Bytes, caller: Caller) -> Re
         (SECRETS, "ListSecrets") => run(api, p, body, caller, anyone!(list_secrets)).await,
         (SECRETS, "DescribeSecret") => run(api, p, body, caller, anyone!(describe_secret)).await,
         (SECRETS, "UpdateSecret") => run(api, p, body, caller, anyone!(update_secret)).await,
+        (EVENTS, "PutRule") => run(api, p, body, caller, anyone!(put_rule)).await,
+        (EVENTS, "DescribeRule") => run(api, p, body, caller, anyone!(describe_rule)).await,
+        (EVENTS, "ListRules") => run(api, p, body, caller, anyone!(list_rules)).await,
+        (EVENTS, "DeleteRule") => run(api, p, body, caller, anyone!(delete_rule)).await,
+        (EVENTS, "EnableRule") => run(api, p, body, caller, anyone!(enable_rule)).await,
+        (EVENTS, "DisableRule") => run(api, p, body, caller, anyone!(disable_rule)).await,
+        (EVENTS, "PutTargets") => run(api, p, body, caller, anyone!(put_targets)).await,
+        (EVENTS, "RemoveTargets") => run(api, p, body, caller, anyone!(remove_targets)).await,
+        (EVENTS, "ListTargetsByRule") => run(api, p, body, caller, anyone!(list_targets_by_rule)).await,
+        (EVENTS, "PutEvents") => run(api, p, body, caller, anyone!(put_events)).await,
+        (EVENTS, "TestEventPattern") => run(api, p, body, caller, anyone!(test_event_pattern)).await,
         (CODEBUILD, op) if kiln_model::codebuild::OPERATIONS.iter().any(|o| o.name == op) => Err(Failure::Api(
             ApiError::Unsupported(format!("Kiln does not implement the CodeBuild operation {op} yet")),
         )),
@@ -117,6 +135,9 @@ pub async fn dispatch(api: &Api, call: &Call, body: Bytes, caller: Caller) -> Re
         )))),
         (SECRETS, op) => Err(Failure::Api(ApiError::Unsupported(format!(
             "Kiln does not implement the Secrets Manager operation {op} yet"
+        )))),
+        (EVENTS, op) => Err(Failure::Api(ApiError::Unsupported(format!(
+            "Kiln does not implement the EventBridge operation {op} yet"
         )))),
         (prefix, op) => Err(Failure::Wire(WireError::UnknownOperation(format!("Unknown operation {prefix}.{op}")))),
     }

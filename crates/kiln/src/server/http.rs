@@ -23,6 +23,8 @@ pub struct State {
     pub keys: Vec<Credentials>,
     /// The S3 API (path-style) and the object store behind it.
     pub s3: kiln_s3api::S3,
+    /// CodeCommit-style repository events (trigger records for PutEvents' CodeCommit entries).
+    pub repo_events: Arc<crate::repo_events::RepoEvents>,
 }
 
 pub fn router(state: Arc<State>) -> Router {
@@ -33,7 +35,16 @@ pub fn router(state: Arc<State>) -> Router {
 
 async fn handle(state: Arc<State>, req: Request) -> Response {
     let request_id = uuid::Uuid::new_v4().to_string();
-    let mut response = if is_s3(&req) { state.s3.handle(req, &request_id).await } else { answer(&state, req).await };
+    // Webhook deliveries come before S3 (a bucket named `webhooks` is unreachable).
+    let mut response = if super::webhooks::is_webhook_path(req.uri().path()) {
+        super::webhooks::handle(&state, req).await
+    } else if req.uri().path() == super::event_invocations::PATH {
+        super::event_invocations::handle(&state, req).await
+    } else if is_s3(&req) {
+        state.s3.handle(req, &request_id).await
+    } else {
+        answer(&state, req).await
+    };
     if let Ok(v) = HeaderValue::from_str(&request_id) {
         response.headers_mut().insert("x-amzn-requestid", v);
     }
@@ -98,8 +109,16 @@ async fn answer(state: &State, req: Request) -> Response {
             Err(e) => return error(call.protocol, e.status(), e.code(), &e.to_string()),
         }
     };
+    // PutEvents may carry CodeCommit events (`kiln hook post-receive`): trigger records follow.
+    let put_events = (call.target_prefix == kiln_model::events::TARGET_PREFIX && call.operation == "PutEvents")
+        .then(|| body.clone());
     match super::dispatch::dispatch(&state.api, &call, body, caller).await {
-        Ok(bytes) => ok(call.protocol, bytes),
+        Ok(bytes) => {
+            if let Some(sent) = put_events {
+                state.repo_events.observe_put_events(&sent);
+            }
+            ok(call.protocol, bytes)
+        }
         Err(super::dispatch::Failure::Wire(e)) => {
             error(call.protocol, 400, service_code(&call.target_prefix, e.code()), &e.to_string())
         }

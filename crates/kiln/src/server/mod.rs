@@ -2,7 +2,9 @@
 
 pub mod client;
 mod dispatch;
+mod event_invocations;
 mod http;
+mod webhooks;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -68,11 +70,16 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let caches = kiln_api::cache::CacheStorage { objects: objects.clone(), data_dir: data_dir.clone() };
     let api = kiln_api::Api::new(store, scheduler, api_config).with_caches(caches);
     let s3 = kiln_s3api::S3::new(objects, keys.clone(), args.region.clone());
-    let state = Arc::new(http::State { api, keys, s3 });
 
     let listener =
         tokio::net::TcpListener::bind(args.listen).await.with_context(|| format!("listening on {}", args.listen))?;
     let local = listener.local_addr()?;
+    // Webhook payload URLs name this; behind a proxy or tunnel, --public-url says what providers reach.
+    let public_url = args.public_url.clone().filter(|u| !u.is_empty()).unwrap_or_else(|| format!("http://{local}"));
+    let api = api.with_public_url(&public_url);
+    // Repository events: remotes polled with --watch-repo, pushes seen by `kiln hook post-receive`.
+    let repo_events = crate::repo_events::start(&args, &api)?;
+    let state = Arc::new(http::State { api, keys, s3, repo_events });
     tracing::info!(
         "kiln listening on http://{local} (data dir {}, concurrency {concurrency}, sandbox {})",
         data_dir.display(),

@@ -158,6 +158,71 @@ const MIGRATIONS: &[&str] = &[
         PRIMARY KEY (report_arn, seq)
     ) WITHOUT ROWID;
     "#,
+    // 5: EventBridge rules, their targets (which go with the rule), and the record of what
+    // delivering events to targets did.
+    r#"
+    CREATE TABLE event_rules (
+        event_bus   TEXT NOT NULL,
+        name        TEXT NOT NULL,
+        arn         TEXT NOT NULL,
+        enabled     INTEGER NOT NULL,
+        created_ms  INTEGER NOT NULL,
+        modified_ms INTEGER NOT NULL,
+        doc         TEXT NOT NULL,
+        PRIMARY KEY (event_bus, name)
+    ) WITHOUT ROWID;
+    -- Delivery reads only the enabled rules of one bus.
+    CREATE INDEX event_rules_enabled ON event_rules (event_bus, enabled, name);
+
+    CREATE TABLE event_targets (
+        event_bus TEXT NOT NULL,
+        rule      TEXT NOT NULL,
+        id        TEXT NOT NULL,
+        doc       TEXT NOT NULL,
+        PRIMARY KEY (event_bus, rule, id),
+        FOREIGN KEY (event_bus, rule) REFERENCES event_rules (event_bus, name) ON DELETE CASCADE
+    ) WITHOUT ROWID;
+
+    -- Only the newest invocations are kept (the caller says how many).
+    CREATE TABLE event_invocations (
+        seq       INTEGER PRIMARY KEY,
+        time_ms   INTEGER NOT NULL,
+        rule_arn  TEXT NOT NULL,
+        target_id TEXT NOT NULL,
+        event_id  TEXT NOT NULL,
+        outcome   TEXT,
+        error     TEXT
+    );
+    "#,
+    // 6: CodeBuild webhooks (one per project, deleted with it) and the deliveries they received.
+    r#"
+    CREATE TABLE webhooks (
+        project     TEXT PRIMARY KEY NOT NULL REFERENCES projects (name) ON DELETE CASCADE,
+        token       TEXT NOT NULL UNIQUE,
+        secret      BLOB,
+        created_ms  INTEGER NOT NULL,
+        modified_ms INTEGER NOT NULL,
+        doc         TEXT NOT NULL
+    );
+
+    -- Deliveries outlive their webhook, like builds outlive their project. `seq` orders them.
+    CREATE TABLE webhook_deliveries (
+        seq            INTEGER PRIMARY KEY,
+        id             TEXT NOT NULL UNIQUE,
+        project        TEXT NOT NULL,
+        delivery_id    TEXT,
+        received_ms    INTEGER NOT NULL,
+        outcome        TEXT NOT NULL,
+        detail         TEXT NOT NULL,
+        payload_sha256 TEXT NOT NULL,
+        doc            TEXT NOT NULL
+    );
+    CREATE INDEX webhook_deliveries_project ON webhook_deliveries (project, seq);
+    -- A provider's delivery id starts at most one build per project: only a delivery starting
+    -- or having started a build holds it, so a rejected or failed one may be redelivered.
+    CREATE UNIQUE INDEX webhook_deliveries_claimed ON webhook_deliveries (project, delivery_id)
+        WHERE delivery_id IS NOT NULL AND outcome IN ('PENDING', 'STARTED');
+    "#,
 ];
 
 /// The schema version this code writes.

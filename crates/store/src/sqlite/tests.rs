@@ -4,7 +4,8 @@
 use rusqlite::Connection;
 
 use super::{
-    STATEMENT_CACHE, SqliteStore, builds, lock, logs, parameters, projects, report_groups, reports, schema, secrets,
+    STATEMENT_CACHE, SqliteStore, builds, events, lock, logs, parameters, projects, report_groups, reports, schema,
+    secrets, webhooks,
 };
 use crate::{Order, ProjectSort, ReportGroupSort, StoreError};
 
@@ -75,6 +76,30 @@ fn all_statements() -> Vec<String> {
         reports::GET,
         reports::DELETE,
         reports::PURGE,
+        events::UPSERT_RULE,
+        events::UPDATE_RULE,
+        events::GET_RULE,
+        events::DELETE_RULE,
+        events::ENABLED_RULES,
+        events::COUNT_TARGETS,
+        events::UPSERT_TARGET,
+        events::DELETE_TARGET,
+        events::INSERT_INVOCATION,
+        events::PRUNE_INVOCATIONS,
+        events::INVOCATIONS_BEFORE,
+        webhooks::PROJECT_EXISTS,
+        webhooks::TAKEN,
+        webhooks::INSERT,
+        webhooks::UPDATE,
+        webhooks::GET,
+        webhooks::GET_BY_TOKEN,
+        webhooks::DELETE,
+        webhooks::CLAIMED_BY,
+        webhooks::DELIVERY_EXISTS,
+        webhooks::INSERT_DELIVERY,
+        webhooks::PRUNE_DELIVERIES,
+        webhooks::SET_OUTCOME,
+        webhooks::LIST_DELIVERIES,
     ]
     .iter()
     .map(|s| s.to_string())
@@ -101,6 +126,8 @@ fn all_statements() -> Vec<String> {
     sql.push(logs::read_sql(false));
     for after in [false, true] {
         sql.push(parameters::list_sql(after));
+        sql.push(events::list_rules_sql(after));
+        sql.push(events::list_targets_sql(after));
         for scheduled in [false, true] {
             sql.push(secrets::list_sql(scheduled, after));
         }
@@ -167,6 +194,8 @@ fn paging_keys_and_active_count_search_their_indexes() {
     expect(report_groups::COUNT_OF_PROJECT.to_string(), "report_groups_project");
     expect(reports::cases_sql(true, true), "PRIMARY KEY");
     expect(builds::ACTIVE_COUNT.to_string(), "builds_active");
+    expect(webhooks::CLAIMED_BY.to_string(), "webhook_deliveries_claimed");
+    expect(webhooks::LIST_DELIVERIES.to_string(), "webhook_deliveries_project");
     expect(builds::IN_STATE.to_string(), "builds_state_submitted");
     expect(logs::read_sql(false), "PRIMARY KEY");
     expect(parameters::list_sql(true), "PRIMARY KEY");
