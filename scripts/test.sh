@@ -34,6 +34,21 @@ target/debug/kiln-bench --quick
 echo "== python tests"
 bash tests/python/run.sh
 
+echo "== browser tests (web console in headless Chromium; skip only with KILN_SKIP_BROWSER_TESTS=1)"
+if [ "${KILN_SKIP_BROWSER_TESTS:-0}" = 1 ]; then
+  echo "skipped: KILN_SKIP_BROWSER_TESTS=1"
+else
+  browser_missing=()
+  [ -x /usr/bin/chromium ] || browser_missing+=(chromium)
+  command -v npm >/dev/null || browser_missing+=(nodejs npm)
+  if [ ${#browser_missing[@]} -gt 0 ]; then
+    as_root apt-get update -qq
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${browser_missing[@]}" >/dev/null
+  fi
+  (cd tests/browser && npm ci --no-audit --no-fund --silent && npm test)
+  echo "screenshots: tests/browser/screenshots/"
+fi
+
 echo "== rust tests"
 if cargo nextest --version >/dev/null 2>&1; then
   cargo nextest run --workspace --no-fail-fast

@@ -126,7 +126,7 @@ def test_unimplemented_operations_answer_a_clean_error(raw_cb, logs):
                  lambda: raw_cb.list_shared_report_groups(),
                  lambda: raw_cb.start_build_batch(projectName="p1")):
         rejected(call, "UnsupportedOperationException", "does not implement")
-    rejected(lambda: logs.describe_log_groups(), "UnsupportedOperationException", "DescribeLogGroups")
+    rejected(lambda: logs.describe_metric_filters(), "UnsupportedOperationException", "DescribeMetricFilters")
 
 
 def test_get_log_events_of_an_unknown_stream(logs):

@@ -77,6 +77,7 @@ fn fetch_one(
     let kind = source.kind.as_str();
     match kind {
         "NO_SOURCE" => Ok(None),
+        crate::local_source::KIND => crate::local_source::fetch(source, dest, emit),
         "S3" => {
             std::fs::create_dir_all(dest)
                 .map_err(|e| client_error(format!("cannot create {}: {e}", dest.display())))?;

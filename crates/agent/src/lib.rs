@@ -13,6 +13,7 @@ pub mod emit;
 mod environment;
 mod git_credentials;
 mod inner;
+pub mod local_source;
 pub mod mask;
 pub mod objects;
 mod outer;

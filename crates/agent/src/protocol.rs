@@ -60,7 +60,8 @@ pub struct Job {
 /// Where the source comes from and which version to build.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct SourceSpec {
-    /// CodeBuild's source type: CODECOMMIT, GITHUB, ..., S3, NO_SOURCE.
+    /// CodeBuild's source type: CODECOMMIT, GITHUB, ..., S3, NO_SOURCE; or `kiln run`'s
+    /// LOCAL_DIRECTORY (see `crate::local_source`).
     pub kind: String,
     pub location: Option<String>,
     pub version: Option<String>,

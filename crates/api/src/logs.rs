@@ -1,5 +1,12 @@
-//! CloudWatch Logs GetLogEvents over the builds' logs: group `/aws/codebuild/<project>`,
-//! stream `<build uuid>`, as CodeBuild fills `Build.logs`.
+//! CloudWatch Logs over the builds' logs: group `/aws/codebuild/<project>`, stream `<build uuid>`,
+//! as CodeBuild fills `Build.logs`. GetLogEvents is here; the other operations in `logs/`.
+
+mod describe;
+mod filter;
+mod names;
+#[cfg(test)]
+mod operation_tests;
+mod pattern;
 
 use kiln_model::logs::{GetLogEventsRequest, GetLogEventsResponse, OutputLogEvent};
 use kiln_store::LogQuery;

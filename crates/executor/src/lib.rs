@@ -7,10 +7,12 @@
 //! status changes in the store, and kills the whole process group on StopBuild or timeout.
 
 mod job;
+pub mod metrics;
 mod recorder;
 mod reports;
 mod run;
 mod scheduler;
 mod secrets;
 
+pub use metrics::PhaseObserver;
 pub use scheduler::{ExecutorConfig, Scheduler};

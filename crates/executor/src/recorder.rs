@@ -9,6 +9,7 @@ use kiln_model::codebuild::{
 };
 use kiln_store::{BuildState, LogEvent, Store};
 
+use crate::metrics::{NoMetrics, PhaseObserver, ended_phases};
 use crate::reports::ReportRecorder;
 
 /// Log lines are written in batches of at most this many events.
@@ -20,13 +21,21 @@ pub struct Recorder {
     pending: Vec<LogEvent>,
     /// Stores the build's test reports; `None` where reports are not kept.
     reports: Option<ReportRecorder>,
+    /// Told the duration of every phase this recorder ends.
+    metrics: Arc<dyn PhaseObserver>,
     /// The agent reported the build's result.
     pub finished: bool,
 }
 
 impl Recorder {
     pub fn new(store: Arc<dyn Store>, build_id: String) -> Self {
-        Recorder { store, build_id, pending: Vec::new(), reports: None, finished: false }
+        Recorder { store, build_id, pending: Vec::new(), reports: None, metrics: Arc::new(NoMetrics), finished: false }
+    }
+
+    /// Reports ended phases to `metrics`.
+    pub fn with_metrics(mut self, metrics: Arc<dyn PhaseObserver>) -> Self {
+        self.metrics = metrics;
+        self
     }
 
     /// Also stores the reports the agent reads.
@@ -143,19 +152,23 @@ impl Recorder {
         }
         self.flush_logs();
         let reason = reason.map(|(code, message)| vec![context(code, message)]);
+        let mut ended = Vec::new();
         let result = self.store.update_build(&self.build_id, &mut |record| {
             let Ok(mut build) = serde_json::from_str::<Build>(&record.doc) else { return };
+            let before = build.clone();
             if running_phase(&build).is_some() {
                 end_phase(&mut build, status, reason.clone(), at_ms);
             }
             complete(&mut build, status, at_ms);
+            ended = ended_phases(&before, &build);
             if let Ok(doc) = serde_json::to_string(&build) {
                 record.doc = doc;
             }
             record.state = BuildState::Done;
         });
-        if let Err(e) = result {
-            tracing::error!(build = %self.build_id, "cannot record the end of the build: {e}");
+        match result {
+            Ok(_) => self.observe(&ended),
+            Err(e) => tracing::error!(build = %self.build_id, "cannot record the end of the build: {e}"),
         }
     }
 
@@ -171,15 +184,25 @@ impl Recorder {
 
     fn change(&mut self, mut f: impl FnMut(&mut Build)) {
         self.flush_logs();
+        let mut ended = Vec::new();
         let result = self.store.update_build(&self.build_id, &mut |record| {
             let Ok(mut build) = serde_json::from_str::<Build>(&record.doc) else { return };
+            let before = build.clone();
             f(&mut build);
+            ended = ended_phases(&before, &build);
             if let Ok(doc) = serde_json::to_string(&build) {
                 record.doc = doc;
             }
         });
-        if let Err(e) = result {
-            tracing::error!(build = %self.build_id, "cannot update the build: {e}");
+        match result {
+            Ok(_) => self.observe(&ended),
+            Err(e) => tracing::error!(build = %self.build_id, "cannot update the build: {e}"),
+        }
+    }
+
+    fn observe(&self, ended: &[(BuildPhaseType, f64)]) {
+        for (phase, seconds) in ended {
+            self.metrics.phase_ended(*phase, *seconds);
         }
     }
 }

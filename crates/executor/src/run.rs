@@ -44,7 +44,8 @@ pub(crate) fn build_dir(data_dir: &Path, build_id: &str) -> PathBuf {
 pub(crate) async fn run_build(shared: Arc<Shared>, record: BuildRecord, stop: Arc<Notify>) {
     let id = record.id.clone();
     let mut recorder = Recorder::new(shared.store.clone(), id.clone())
-        .with_reports(ReportRecorder::new(shared.store.clone(), shared.api.clone()));
+        .with_reports(ReportRecorder::new(shared.store.clone(), shared.api.clone()))
+        .with_metrics(shared.metrics.clone());
     let dir = build_dir(&shared.exec.data_dir, &id);
     match start_and_follow(&shared, &record, &dir, &stop, &mut recorder).await {
         Ok(()) => {}

@@ -11,6 +11,7 @@ use kiln_model::codebuild::{Build, StatusType};
 use kiln_store::{BuildState, Store};
 use tokio::sync::Notify;
 
+use crate::metrics::{NoMetrics, PhaseObserver, ended_phases};
 use crate::run::{kill_leftovers, run_build, set_log_location};
 
 /// How the executor runs builds on this machine.
@@ -37,6 +38,8 @@ pub(crate) struct Shared {
     pub store: Arc<dyn Store>,
     pub api: kiln_api::Config,
     pub exec: ExecutorConfig,
+    /// Told the duration of every phase the executor ends.
+    pub metrics: Arc<dyn PhaseObserver>,
     wake: Notify,
     /// Running builds by id, with the signal that asks them to stop.
     running: Mutex<HashMap<String, Arc<Notify>>>,
@@ -95,10 +98,21 @@ impl Scheduler {
     /// Recovers what a previous run left behind, then starts the queue loop on the current
     /// tokio runtime.
     pub fn start(store: Arc<dyn Store>, api: kiln_api::Config, exec: ExecutorConfig) -> Arc<Scheduler> {
+        Self::start_observed(store, api, exec, Arc::new(NoMetrics))
+    }
+
+    /// As [`Scheduler::start`], telling `metrics` how long each phase the executor ends took.
+    pub fn start_observed(
+        store: Arc<dyn Store>,
+        api: kiln_api::Config,
+        exec: ExecutorConfig,
+        metrics: Arc<dyn PhaseObserver>,
+    ) -> Arc<Scheduler> {
         let shared = Arc::new(Shared {
             store,
             api,
             exec,
+            metrics,
             wake: Notify::new(),
             running: Mutex::new(HashMap::new()),
             finished: Condvar::new(),
@@ -191,6 +205,7 @@ fn claim(shared: &Arc<Shared>) {
     for record in queued {
         let now = kiln_api::now_ms();
         let mut claimed = false;
+        let mut ended = Vec::new();
         // Registered before the claim is visible, so a StopBuild that sees RUNNING finds it.
         let stop = Arc::new(Notify::new());
         shared.running().insert(record.id.clone(), stop.clone());
@@ -200,7 +215,9 @@ fn claim(shared: &Arc<Shared>) {
                 return;
             }
             let Ok(mut build) = serde_json::from_str::<Build>(&r.doc) else { return };
+            let before = build.clone();
             end_phase(&mut build, StatusType::Succeeded, None, now);
+            ended = ended_phases(&before, &build);
             // The log stream exists from PROVISIONING on: CodeBuild fills these fields then.
             set_log_location(&mut build, &shared.api);
             if let Ok(doc) = serde_json::to_string(&build) {
@@ -211,6 +228,9 @@ fn claim(shared: &Arc<Shared>) {
         });
         match result {
             Ok(Some(r)) if claimed => {
+                for (phase, seconds) in &ended {
+                    shared.metrics.phase_ended(*phase, *seconds);
+                }
                 tokio::spawn(run_build(shared.clone(), r, stop));
             }
             Ok(_) => {
@@ -235,16 +255,24 @@ fn expire_queued(shared: &Shared) {
         if now - record.submitted_ms < limit {
             continue;
         }
-        let _ = shared.store.update_build(&record.id, &mut |r| {
+        let mut ended = Vec::new();
+        let result = shared.store.update_build(&record.id, &mut |r| {
             if r.state != BuildState::Queued {
                 return;
             }
             let Ok(mut build) = serde_json::from_str::<Build>(&r.doc) else { return };
+            let before = build.clone();
             complete(&mut build, StatusType::TimedOut, now);
             if let Ok(doc) = serde_json::to_string(&build) {
                 r.doc = doc;
                 r.state = BuildState::Done;
+                ended = ended_phases(&before, &build);
             }
         });
+        if result.is_ok() {
+            for (phase, seconds) in &ended {
+                shared.metrics.phase_ended(*phase, *seconds);
+            }
+        }
     }
 }

@@ -7,6 +7,19 @@ use clap::{Args, Parser, Subcommand};
 
 use crate::config::default_data_dir;
 
+// The client commands: start-build, builds, projects, completions.
+mod builds;
+mod client;
+pub mod commands;
+mod completions;
+mod credentials;
+mod exit;
+mod follow;
+mod output;
+mod progress;
+mod projects;
+mod start_build;
+
 /// Kiln: a self-hosted build service that speaks the AWS CodeBuild API.
 #[derive(Debug, Parser)]
 #[command(name = "kiln", version, about)]
@@ -22,6 +35,11 @@ pub enum Command {
     Serve(Box<ServeArgs>),
     /// Print a build's log; with --follow, keep printing until the build ends.
     Logs(LogsArgs),
+    #[command(flatten)]
+    Client(commands::ClientCommand),
+    /// Build a local directory once with its buildspec, without a server; exits 0 when the
+    /// build SUCCEEDED, 1 when it FAILED, 2 when it could not start, 3 when the agent broke.
+    Run(crate::run_local::RunArgs),
     /// Git hooks that publish pushes as CodeCommit repository events (`kiln hook install <repo>`).
     #[command(subcommand)]
     Hook(crate::hook::HookCommand),
@@ -101,6 +119,9 @@ pub struct ServeArgs {
     /// For tests: how many seconds a "minute" of the build and queued timeouts lasts.
     #[arg(long, env = "KILN_MINUTE_SECONDS", default_value_t = 60.0, hide = true)]
     pub minute_seconds: f64,
+    /// The server log on stderr: text, or json (one object per line, for log shippers).
+    #[arg(long, env = "KILN_LOG_FORMAT", value_enum, default_value = "text")]
+    pub log_format: crate::logging::LogFormat,
 }
 
 impl ServeArgs {

@@ -3,7 +3,9 @@
 mod cli;
 mod config;
 mod hook;
+mod logging;
 mod repo_events;
+mod run_local;
 mod server;
 
 use clap::Parser;
@@ -23,14 +25,27 @@ fn main() -> std::process::ExitCode {
             };
             std::process::ExitCode::from(u8::try_from(code).unwrap_or(1))
         }
-        cli::Command::Serve(args) => run_async(async move { server::serve(*args).await }),
+        cli::Command::Serve(args) => {
+            let format = args.log_format;
+            run_async_logged(format, async move { server::serve(*args).await })
+        }
+        // Synchronous like the agent it starts: no runtime.
+        cli::Command::Run(args) => std::process::ExitCode::from(run_local::main(args)),
         cli::Command::Logs(args) => run_async(async move { cli::logs(args).await }),
+        cli::Command::Client(command) => cli::commands::run(command),
         cli::Command::Hook(command) => run_async(async move { hook::run(command).await }),
     }
 }
 
 fn run_async(fut: impl std::future::Future<Output = anyhow::Result<()>>) -> std::process::ExitCode {
-    init_tracing();
+    run_async_logged(logging::LogFormat::Text, fut)
+}
+
+fn run_async_logged(
+    format: logging::LogFormat,
+    fut: impl std::future::Future<Output = anyhow::Result<()>>,
+) -> std::process::ExitCode {
+    logging::init(format);
     let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(rt) => rt,
         Err(e) => {
@@ -45,10 +60,4 @@ fn run_async(fut: impl std::future::Future<Output = anyhow::Result<()>>) -> std:
             std::process::ExitCode::FAILURE
         }
     }
-}
-
-fn init_tracing() {
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).init();
 }

@@ -6,6 +6,7 @@
 
 mod builds;
 mod events;
+mod log_search;
 mod logs;
 mod parameters;
 mod projects;
@@ -15,6 +16,7 @@ mod webhooks;
 
 pub use builds::*;
 pub use events::*;
+pub use log_search::*;
 pub use logs::*;
 pub use parameters::*;
 pub use projects::*;
@@ -46,11 +48,14 @@ pub const CASES: &[(&str, Case)] = &[
     ("list_builds_for_project_pages_by_number", list_builds_for_project_pages_by_number),
     ("builds_in_state_oldest_first", builds_in_state_oldest_first),
     ("active_builds_counted_per_project", active_builds_counted_per_project),
+    ("build_counts_by_state_and_status", build_counts_by_state_and_status),
     ("idempotency_window_and_purge", idempotency_window_and_purge),
     ("invalid_tokens_are_rejected", invalid_tokens_are_rejected),
     ("log_append_numbers_continuously", log_append_numbers_continuously),
     ("log_read_forward_and_backward", log_read_forward_and_backward),
     ("log_time_filters", log_time_filters),
+    ("log_groups_and_streams_are_builds_with_logs", log_groups_and_streams_are_builds_with_logs),
+    ("log_scan_interleaves_by_time_and_resumes", log_scan_interleaves_by_time_and_resumes),
     ("parameter_versions_count_and_overwrite_is_required", parameter_versions_count_and_overwrite_is_required),
     ("parameter_values_are_bytes", parameter_values_are_bytes),
     ("parameter_old_versions_are_dropped", parameter_old_versions_are_dropped),

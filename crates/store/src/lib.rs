@@ -107,6 +107,14 @@ pub struct BuildRecord {
     pub settings: String,
 }
 
+/// The number of builds in one state with one `buildStatus` (empty when the document has none).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BuildCount {
+    pub state: BuildState,
+    pub status: String,
+    pub count: u64,
+}
+
 /// Newest first or oldest first.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Order {
@@ -166,6 +174,54 @@ pub struct LogQuery {
     pub start_ms: Option<i64>,
     /// Only events with `timestamp_ms < end_ms`.
     pub end_ms: Option<i64>,
+}
+
+/// A project whose builds have logs: CloudWatch's log group `/aws/codebuild/<project>`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LogGroupInfo {
+    pub project: String,
+    /// When its oldest build with a log was submitted.
+    pub created_ms: i64,
+}
+
+/// A build with at least one log event: a log stream.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LogStreamInfo {
+    pub build_id: String,
+    /// When the build was submitted.
+    pub created_ms: i64,
+    /// Timestamps of the stream's first and last events (by position).
+    pub first_event_ms: i64,
+    pub last_event_ms: i64,
+    pub last_ingestion_ms: i64,
+}
+
+/// Where a scan across streams stands: events are ordered by (timestamp, build id, seq).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct LogPosition {
+    pub timestamp_ms: i64,
+    pub build_id: String,
+    pub seq: i64,
+}
+
+/// Events of several streams, interleaved by time, as CloudWatch's `FilterLogEvents` reads them.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LogScan {
+    pub build_ids: Vec<String>,
+    /// Only events ordered strictly after this position.
+    pub after: Option<LogPosition>,
+    pub limit: usize,
+    /// Only events with `timestamp_ms >= start_ms`.
+    pub start_ms: Option<i64>,
+    /// Only events with `timestamp_ms < end_ms`.
+    pub end_ms: Option<i64>,
+}
+
+/// One event of a scan, with the stream it belongs to.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ScannedEvent {
+    pub build_id: String,
+    pub event: LogEvent,
 }
 
 /// One version of a Parameter Store parameter.
@@ -270,6 +326,8 @@ pub trait Store: Send + Sync + 'static {
     fn builds_in_state(&self, state: BuildState, limit: usize) -> Result<Vec<BuildRecord>>;
     /// Number of builds of a project in `Queued` or `Running`.
     fn active_builds_of_project(&self, project: &str) -> Result<usize>;
+    /// How many builds there are per state and `buildStatus` (for metrics; reads every build).
+    fn build_counts(&self) -> Result<Vec<BuildCount>>;
 
     // ---- idempotency ----
     /// The token's record if it was stored at or after `not_before_ms`.
@@ -285,6 +343,14 @@ pub trait Store: Send + Sync + 'static {
     fn read_log(&self, build_id: &str, query: &LogQuery) -> Result<Vec<LogEvent>>;
     /// Number of events in a stream (0 for an unknown build).
     fn log_len(&self, build_id: &str) -> Result<i64>;
+    /// Projects with at least one build that has log events, by name.
+    fn log_groups(&self) -> Result<Vec<LogGroupInfo>>;
+    /// A project's builds that have log events, by build id.
+    fn log_streams(&self, project: &str) -> Result<Vec<LogStreamInfo>>;
+    /// Hands `visit` the given builds' events in (timestamp, build id, seq) order, at most
+    /// `scan.limit` of them, until it returns false. Unknown ids read as empty. One query feeds
+    /// the whole scan, so a caller that filters need not re-run it batch by batch.
+    fn scan_logs(&self, scan: &LogScan, visit: &mut dyn FnMut(ScannedEvent) -> bool) -> Result<()>;
 
     // ---- parameters ----
     /// Stores a new version of a parameter: version 1 for a new name, else the latest + 1 (the

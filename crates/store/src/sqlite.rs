@@ -11,6 +11,7 @@
 
 mod builds;
 mod events;
+mod log_search;
 mod logs;
 mod parameters;
 mod projects;
@@ -28,12 +29,13 @@ use std::time::Duration;
 use rusqlite::{Connection, Transaction, TransactionBehavior};
 
 use crate::{
-    BuildRecord, BuildState, GroupDeletion, IdempotencyRecord, InvocationRecord, LogEvent, LogQuery, Order, Page,
-    ParameterRecord, ProjectRecord, ProjectSort, ReportGroupRecord, ReportGroupSort, ReportQuery, ReportRecord, Result,
-    RuleDeletion, RuleRecord, SecretRecord, SecretVersionRecord, Store, StoreError, TargetRecord, TestCaseQuery,
-    TestCaseRecord,
+    BuildCount, BuildRecord, BuildState, GroupDeletion, IdempotencyRecord, InvocationRecord, LogEvent, LogQuery, Order,
+    Page, ParameterRecord, ProjectRecord, ProjectSort, ReportGroupRecord, ReportGroupSort, ReportQuery, ReportRecord,
+    Result, RuleDeletion, RuleRecord, SecretRecord, SecretVersionRecord, Store, StoreError, TargetRecord,
+    TestCaseQuery, TestCaseRecord,
 };
 use crate::{DeliveryOutcome, DeliveryRecord, WebhookRecord};
+use crate::{LogGroupInfo, LogScan, LogStreamInfo, ScannedEvent};
 
 /// How long a write waits for another process's write transaction before failing.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
@@ -263,6 +265,10 @@ impl Store for SqliteStore {
         self.read(|tx| builds::active_count(tx, project))
     }
 
+    fn build_counts(&self) -> Result<Vec<BuildCount>> {
+        self.read(|tx| builds::counts(tx))
+    }
+
     fn find_idempotency(&self, token: &str, not_before_ms: i64) -> Result<Option<IdempotencyRecord>> {
         self.read(|tx| builds::find_idempotency(tx, token, not_before_ms))
     }
@@ -281,6 +287,18 @@ impl Store for SqliteStore {
 
     fn log_len(&self, build_id: &str) -> Result<i64> {
         self.read(|tx| logs::len(tx, build_id))
+    }
+
+    fn log_groups(&self) -> Result<Vec<LogGroupInfo>> {
+        self.read(|tx| log_search::groups(tx))
+    }
+
+    fn log_streams(&self, project: &str) -> Result<Vec<LogStreamInfo>> {
+        self.read(|tx| log_search::streams(tx, project))
+    }
+
+    fn scan_logs(&self, scan: &LogScan, visit: &mut dyn FnMut(ScannedEvent) -> bool) -> Result<()> {
+        self.read(|tx| log_search::scan(tx, scan, visit))
     }
 
     fn put_parameter(

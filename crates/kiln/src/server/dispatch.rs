@@ -99,6 +99,14 @@ pub async fn dispatch(api: &Api, call: &Call, body: Bytes, caller: Caller) -> Re
         (CODEBUILD, "UpdateWebhook") => run(api, p, body, caller, anyone!(update_webhook)).await,
         (CODEBUILD, "DeleteWebhook") => run(api, p, body, caller, anyone!(delete_webhook)).await,
         (LOGS, "GetLogEvents") => run(api, p, body, caller, anyone!(get_log_events)).await,
+        (LOGS, "DescribeLogGroups") => run(api, p, body, caller, anyone!(describe_log_groups)).await,
+        (LOGS, "DescribeLogStreams") => run(api, p, body, caller, anyone!(describe_log_streams)).await,
+        (LOGS, "FilterLogEvents") => run(api, p, body, caller, anyone!(filter_log_events)).await,
+        (LOGS, "StartLiveTail") => Err(Failure::Api(ApiError::Unsupported(
+            "Kiln does not implement StartLiveTail (an HTTP/2 event stream); poll FilterLogEvents instead, \
+             as `aws logs tail --follow` does"
+                .to_string(),
+        ))),
         (SSM, "PutParameter") => run(api, p, body, caller, anyone!(put_parameter)).await,
         (SSM, "GetParameter") => run(api, p, body, caller, anyone!(get_parameter)).await,
         (SSM, "GetParameters") => run(api, p, body, caller, anyone!(get_parameters)).await,

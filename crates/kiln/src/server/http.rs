@@ -25,11 +25,18 @@ pub struct State {
     pub s3: kiln_s3api::S3,
     /// CodeCommit-style repository events (trigger records for PutEvents' CodeCommit entries).
     pub repo_events: Arc<crate::repo_events::RepoEvents>,
+    /// What `/metrics` exposes.
+    pub metrics: Arc<super::metrics::Metrics>,
+    /// The web console (browser requests: see `kiln_console::is_console_request`).
+    pub console: kiln_console::Console,
 }
 
 pub fn router(state: Arc<State>) -> Router {
+    let metrics = state.metrics.clone();
     Router::new()
         .route("/health", axum::routing::get(|| async { "ok\n" }))
+        // Unsigned, as Prometheus scrapes; before the S3 fallback (a bucket `metrics` is unreachable).
+        .route("/metrics", axum::routing::get(move || super::metrics::scrape(metrics.clone())))
         .fallback(move |req: Request| handle(state.clone(), req))
 }
 
@@ -40,10 +47,13 @@ async fn handle(state: Arc<State>, req: Request) -> Response {
         super::webhooks::handle(&state, req).await
     } else if req.uri().path() == super::event_invocations::PATH {
         super::event_invocations::handle(&state, req).await
+    } else if kiln_console::is_console_request(req.method(), req.uri(), req.headers()) {
+        // Unsigned browser requests only, so S3 clients never land here.
+        state.console.handle(req).await
     } else if is_s3(&req) {
         state.s3.handle(req, &request_id).await
     } else {
-        answer(&state, req).await
+        timed_answer(&state, req).await
     };
     if let Ok(v) = HeaderValue::from_str(&request_id) {
         response.headers_mut().insert("x-amzn-requestid", v);
@@ -67,6 +77,16 @@ fn is_s3(req: &Request) -> bool {
     }
     let json_root = req.method() == axum::http::Method::POST && path == "/";
     matches!(kiln_wire::route(req.method().as_str(), path, req.headers()), Ok(None)) && !json_root
+}
+
+/// `answer`, counted and timed for `/metrics` by service, operation and status.
+async fn timed_answer(state: &State, req: Request) -> Response {
+    let started = std::time::Instant::now();
+    let call = kiln_wire::route(req.method().as_str(), req.uri().path(), req.headers()).ok().flatten();
+    let labels = super::metrics::call_labels(call.as_ref());
+    let response = answer(state, req).await;
+    state.metrics.observe_request(labels, response.status().as_u16(), started.elapsed());
+    response
 }
 
 async fn answer(state: &State, req: Request) -> Response {

@@ -4,6 +4,7 @@ pub mod client;
 mod dispatch;
 mod event_invocations;
 mod http;
+mod metrics;
 mod webhooks;
 
 use std::sync::Arc;
@@ -66,7 +67,8 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         minute: Duration::from_secs_f64(args.minute_seconds.max(0.001)),
         agent_env,
     };
-    let scheduler = Scheduler::start(store.clone(), api_config.clone(), exec);
+    let metrics = Arc::new(metrics::Metrics::new(store.clone()));
+    let scheduler = Scheduler::start_observed(store.clone(), api_config.clone(), exec, metrics.clone());
     let caches = kiln_api::cache::CacheStorage { objects: objects.clone(), data_dir: data_dir.clone() };
     let api = kiln_api::Api::new(store, scheduler, api_config).with_caches(caches);
     let s3 = kiln_s3api::S3::new(objects, keys.clone(), args.region.clone());
@@ -79,7 +81,8 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let api = api.with_public_url(&public_url);
     // Repository events: remotes polled with --watch-repo, pushes seen by `kiln hook post-receive`.
     let repo_events = crate::repo_events::start(&args, &api)?;
-    let state = Arc::new(http::State { api, keys, s3, repo_events });
+    let console = kiln_console::Console::new(api.clone(), keys.clone());
+    let state = Arc::new(http::State { api, keys, s3, repo_events, metrics, console });
     tracing::info!(
         "kiln listening on http://{local} (data dir {}, concurrency {concurrency}, sandbox {})",
         data_dir.display(),

@@ -260,6 +260,31 @@ pub fn active_builds_counted_per_project(store: &dyn Store) {
     assert_eq!(store.active_builds_of_project("p").expect("count"), 1);
 }
 
+pub fn build_counts_by_state_and_status(store: &dyn Store) {
+    assert!(store.build_counts().expect("counts").is_empty());
+    create(store, "p");
+    for id in ["p:1", "p:2", "p:3", "p:4"] {
+        insert(store, id, "p", 1);
+    }
+    let set = |id: &str, state: BuildState, status: &str| {
+        let doc = format!(r#"{{"buildStatus":"{status}"}}"#);
+        store.update_build(id, &mut |b| (b.state, b.doc) = (state, doc.clone())).expect("update").expect("present");
+    };
+    set("p:1", BuildState::Queued, "IN_PROGRESS");
+    set("p:2", BuildState::Done, "FAILED");
+    set("p:3", BuildState::Done, "FAILED");
+    set("p:4", BuildState::Done, "SUCCEEDED");
+    let mut counts: Vec<(BuildState, String, u64)> =
+        store.build_counts().expect("counts").into_iter().map(|c| (c.state, c.status, c.count)).collect();
+    counts.sort_by(|a, b| (a.0.as_str(), &a.1).cmp(&(b.0.as_str(), &b.1)));
+    let expected = [
+        (BuildState::Done, "FAILED".to_string(), 2),
+        (BuildState::Done, "SUCCEEDED".to_string(), 1),
+        (BuildState::Queued, "IN_PROGRESS".to_string(), 1),
+    ];
+    assert_eq!(counts, expected);
+}
+
 pub fn idempotency_window_and_purge(store: &dyn Store) {
     create(store, "p");
     let record = |token: &str, hash: &str, build: &str, at: i64| IdempotencyRecord {

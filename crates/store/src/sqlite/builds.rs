@@ -7,7 +7,7 @@ use rusqlite::{Connection, OptionalExtension, Row, params};
 
 use super::{Db, direction, page, sql_limit};
 use crate::token::{self, Cursor, Listing};
-use crate::{BuildRecord, BuildState, IdempotencyRecord, Order, Page, Result, StoreError};
+use crate::{BuildCount, BuildRecord, BuildState, IdempotencyRecord, Order, Page, Result, StoreError};
 
 pub(super) const PROJECT_EXISTS: &str = "SELECT 1 FROM projects WHERE name = ?1";
 pub(super) const NEXT_NUMBER: &str = "INSERT INTO build_counters (project, last_number) VALUES (?1, 1)
@@ -30,6 +30,9 @@ pub(super) const IN_STATE: &str = "SELECT id, project, number, state, submitted_
 // The `state IN` term must match the `builds_active` index's condition for it to be used.
 pub(super) const ACTIVE_COUNT: &str = "SELECT COUNT(*) FROM builds
     WHERE project = ?1 AND state IN ('QUEUED', 'RUNNING')";
+// Reads every build document: run once per metrics scrape, not on a request path.
+pub(super) const COUNTS: &str = "SELECT state, COALESCE(json_extract(doc, '$.buildStatus'), ''), COUNT(*)
+    FROM builds GROUP BY 1, 2";
 pub(super) const FIND_TOKEN: &str = "SELECT token, request_hash, build_id, created_ms
     FROM idempotency WHERE token = ?1 AND created_ms >= ?2";
 pub(super) const PURGE_TOKENS: &str = "DELETE FROM idempotency WHERE created_ms < ?1";
@@ -211,6 +214,21 @@ pub(super) fn in_state(conn: &Connection, state: BuildState, limit: usize) -> Re
 pub(super) fn active_count(conn: &Connection, project: &str) -> Result<usize> {
     let n: i64 = conn.prepare_cached(ACTIVE_COUNT).and_then(|mut s| s.query_row([project], |row| row.get(0))).db()?;
     Ok(usize::try_from(n).unwrap_or(0))
+}
+
+pub(super) fn counts(conn: &Connection) -> Result<Vec<BuildCount>> {
+    // Not cached: the statement cache is sized for the request-path statements.
+    let mut stmt = conn.prepare(COUNTS).db()?;
+    let rows = stmt
+        .query_map([], |row| Ok((row.get::<_, String>(0)?, row.get::<_, String>(1)?, row.get::<_, i64>(2)?)))
+        .and_then(|rows| rows.collect::<rusqlite::Result<Vec<_>>>())
+        .db()?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|(state, status, count)| {
+            Some(BuildCount { state: BuildState::parse(&state)?, status, count: u64::try_from(count).unwrap_or(0) })
+        })
+        .collect())
 }
 
 pub(super) fn find_idempotency(
