@@ -68,6 +68,19 @@ async fn wait_complete(cb: &Client, id: &str) -> Build {
     }
 }
 
+/// Polls until the build's current phase is `phase`.
+async fn wait_for_phase(cb: &Client, id: &str, phase: &str) {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let out = cb.batch_get_builds().ids(id).send().await.expect("batch get builds");
+        if out.builds().first().and_then(|b| b.current_phase()) == Some(phase) {
+            return;
+        }
+        assert!(Instant::now() < deadline, "build {id} never reached {phase}");
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+}
+
 fn phase_types(build: &Build) -> Vec<String> {
     build.phases().iter().filter_map(|p| p.phase_type().map(|t| t.as_str().to_string())).collect()
 }
@@ -345,6 +358,9 @@ async fn builds_survive_a_crash_truthfully() {
         .await;
     let running = start(&cb, "crashy").await;
     wait_for_marker(&marker).await;
+    // The command runs before the executor has necessarily stored that BUILD started; the crash
+    // must come after both.
+    wait_for_phase(&cb, &running, "BUILD").await;
     let queued = start(&cb, "after-crash").await;
 
     server.kill9();
