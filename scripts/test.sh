@@ -55,3 +55,10 @@ if cargo nextest --version >/dev/null 2>&1; then
 else
   cargo test --workspace --no-fail-fast
 fi
+
+echo "== fuzz (each target 10 s over its committed corpus; skip only with KILN_SKIP_FUZZ=1)"
+if [ "${KILN_SKIP_FUZZ:-0}" = 1 ]; then
+  echo "skipped: KILN_SKIP_FUZZ=1"
+else
+  fuzz/run.sh 10
+fi

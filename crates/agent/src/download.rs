@@ -223,13 +223,38 @@ fn read_buildspec(setting: Option<&str>, src_dir: &Path, emit: &Emitter) -> Resu
         return Err(yaml_error(format!("buildspec path {relative} leaves the source directory")));
     }
     emit.agent(&format!("YAML location is {}", path.display()));
-    std::fs::read_to_string(&path).map_err(|e| {
+    read_buildspec_file(&path, src_dir).map_err(yaml_error)
+}
+
+/// Reads a buildspec file of the source. This runs outside the sandbox, so a symlink may not
+/// lead out of the source directory (to the data dir, say), and the size is checked before
+/// reading: a huge file is refused, never loaded.
+fn read_buildspec_file(path: &Path, src_dir: &Path) -> Result<String, String> {
+    use std::io::Read;
+    let io_error = |e: std::io::Error| {
         if e.kind() == std::io::ErrorKind::NotFound {
-            yaml_error(format!("stat {}: no such file or directory", path.display()))
+            format!("stat {}: no such file or directory", path.display())
         } else {
-            yaml_error(format!("cannot read {}: {e}", path.display()))
+            format!("cannot read {}: {e}", path.display())
         }
-    })
+    };
+    let real = path.canonicalize().map_err(io_error)?;
+    let root = src_dir.canonicalize().map_err(io_error)?;
+    if !real.starts_with(&root) {
+        return Err(format!("buildspec path {} leads out of the source directory", path.display()));
+    }
+    let meta = std::fs::metadata(&real).map_err(io_error)?;
+    if !meta.is_file() {
+        return Err(format!("buildspec path {} is not a regular file", path.display()));
+    }
+    let limit = kiln_buildspec::MAX_BUILDSPEC_BYTES;
+    if meta.len() > limit as u64 {
+        return Err(format!("buildspec is too large: {} bytes, the limit is {limit} bytes (256 KiB)", meta.len()));
+    }
+    let mut text = String::new();
+    // Bounded even if the file grows after the size check.
+    std::fs::File::open(&real).and_then(|f| f.take(limit as u64 + 1).read_to_string(&mut text)).map_err(io_error)?;
+    Ok(text)
 }
 
 /// Whether a `buildspec` setting is the YAML itself rather than a path.
@@ -241,7 +266,7 @@ fn is_inline(text: &str) -> bool {
 mod tests {
     use std::path::Path;
 
-    use super::{is_inline, safe_join};
+    use super::{is_inline, read_buildspec_file, safe_join};
 
     #[test]
     fn folder_objects_stay_inside_the_source_directory() {
@@ -260,5 +285,29 @@ mod tests {
         assert!(!is_inline("buildspec.yml"));
         assert!(!is_inline("ci/buildspec-release.yml"));
         assert!(!is_inline("versions/buildspec.yml"));
+    }
+
+    #[test]
+    fn a_buildspec_file_stays_inside_the_source_and_under_the_limit() {
+        let dir = tempfile::tempdir().unwrap();
+        let src = dir.path().join("src");
+        std::fs::create_dir(&src).unwrap();
+        std::fs::write(dir.path().join("secret"), "version: 0.2\n").unwrap();
+        std::fs::write(src.join("buildspec.yml"), "version: 0.2\n").unwrap();
+        assert_eq!(read_buildspec_file(&src.join("buildspec.yml"), &src).unwrap(), "version: 0.2\n");
+
+        std::os::unix::fs::symlink(dir.path().join("secret"), src.join("out.yml")).unwrap();
+        let err = read_buildspec_file(&src.join("out.yml"), &src).unwrap_err();
+        assert!(err.contains("leads out of the source directory"), "{err}");
+
+        let big = src.join("big.yml");
+        std::fs::write(&big, vec![b'#'; kiln_buildspec::MAX_BUILDSPEC_BYTES + 1]).unwrap();
+        let err = read_buildspec_file(&big, &src).unwrap_err();
+        assert!(err.contains("too large: 262145 bytes, the limit is 262144 bytes"), "{err}");
+
+        std::os::unix::fs::symlink("/dev/zero", src.join("zero.yml")).unwrap();
+        assert!(read_buildspec_file(&src.join("zero.yml"), &src).is_err());
+        let err = read_buildspec_file(&src.join("missing.yml"), &src).unwrap_err();
+        assert!(err.contains("no such file or directory"), "{err}");
     }
 }

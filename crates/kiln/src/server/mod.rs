@@ -57,7 +57,12 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         max_queued: args.max_queued_builds.unwrap_or(concurrency.saturating_mul(5)),
         vault: Arc::new(vault),
     };
-    let (objects, agent_env) = object_store(&args, &data_dir)?;
+    let (objects, mut agent_env) = object_store(&args, &data_dir)?;
+    // The build sandbox hides this file, however it was named (flag or environment).
+    if let Some(file) = &args.credentials_file {
+        let file = std::path::absolute(file).unwrap_or_else(|_| file.clone());
+        agent_env.push((kiln_agent::sandbox::CREDENTIALS_FILE_VAR.to_string(), file.display().to_string()));
+    }
     let exec = ExecutorConfig {
         data_dir: data_dir.clone(),
         concurrency,
