@@ -10,6 +10,7 @@ mod job;
 pub mod metrics;
 mod recorder;
 mod reports;
+mod reserve;
 mod run;
 mod scheduler;
 mod secrets;

@@ -25,11 +25,21 @@ pub struct Recorder {
     metrics: Arc<dyn PhaseObserver>,
     /// The agent reported the build's result.
     pub finished: bool,
+    /// Why the build's log could not be stored; later lines are dropped, not retried.
+    pub log_error: Option<String>,
 }
 
 impl Recorder {
     pub fn new(store: Arc<dyn Store>, build_id: String) -> Self {
-        Recorder { store, build_id, pending: Vec::new(), reports: None, metrics: Arc::new(NoMetrics), finished: false }
+        Recorder {
+            store,
+            build_id,
+            pending: Vec::new(),
+            reports: None,
+            metrics: Arc::new(NoMetrics),
+            finished: false,
+            log_error: None,
+        }
     }
 
     /// Reports ended phases to `metrics`.
@@ -173,11 +183,13 @@ impl Recorder {
     }
 
     pub fn flush_logs(&mut self) {
-        if self.pending.is_empty() {
+        if self.pending.is_empty() || self.log_error.is_some() {
+            self.pending.clear();
             return;
         }
         if let Err(e) = self.store.append_log(&self.build_id, &self.pending) {
             tracing::error!(build = %self.build_id, "cannot store {} log lines: {e}", self.pending.len());
+            self.log_error = Some(e.to_string());
         }
         self.pending.clear();
     }

@@ -30,10 +30,12 @@ const AFTER_KILL_WAIT: Duration = Duration::from_secs(5);
 const PGID_FILE: &str = "agent.pgid";
 
 /// Why a build is being ended from outside.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 enum Ending {
     Stopped,
     TimedOut,
+    /// The build's log could not be stored (e.g. the disk is full): running on would lose it.
+    LogLost(String),
 }
 
 pub(crate) fn build_dir(data_dir: &Path, build_id: &str) -> PathBuf {
@@ -144,6 +146,12 @@ async fn start_and_follow(
                 kill_at.as_mut().reset(tokio::time::Instant::now() + AFTER_KILL_WAIT);
             }
             _ = flush.tick() => recorder.flush_logs(),
+            // A log that cannot be stored ends the build; the reserve lets its end be recorded.
+            _ = std::future::ready(()), if ending.is_none() && recorder.log_error.is_some() => {
+                shared.reserve.release();
+                let why = Ending::LogLost(recorder.log_error.clone().unwrap_or_default());
+                begin_ending(&mut ending, why, pgid, kill_at.as_mut(), shared.exec.stop_grace);
+            }
             // The store is the source of truth for stop requests (another server process may
             // have taken the StopBuild call); the in-process signal is only the fast path.
             _ = stop_check.tick(), if ending.is_none() => {
@@ -159,6 +167,11 @@ async fn start_and_follow(
     let now = kiln_api::now_ms();
     match ending {
         Some(Ending::Stopped) => recorder.finish(StatusType::Stopped, None, now),
+        Some(Ending::LogLost(e)) => recorder.finish(
+            StatusType::Fault,
+            Some(("SERVER_ERROR", &format!("Cannot store the build's log: {e}"))),
+            now,
+        ),
         Some(Ending::TimedOut) => recorder.finish(
             StatusType::TimedOut,
             Some(("BUILD_TIMED_OUT", &format!("Build has timed out after {minutes} minutes"))),

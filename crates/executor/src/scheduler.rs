@@ -12,6 +12,7 @@ use kiln_store::{BuildState, Store};
 use tokio::sync::Notify;
 
 use crate::metrics::{NoMetrics, PhaseObserver, ended_phases};
+use crate::reserve::SpaceReserve;
 use crate::run::{kill_leftovers, run_build, set_log_location};
 
 /// How the executor runs builds on this machine.
@@ -45,6 +46,8 @@ pub(crate) struct Shared {
     running: Mutex<HashMap<String, Arc<Notify>>>,
     /// Signalled whenever a build leaves `running`.
     finished: Condvar,
+    /// Released when the store fails, so that builds' ends can still be recorded.
+    pub reserve: SpaceReserve,
 }
 
 impl Shared {
@@ -108,7 +111,9 @@ impl Scheduler {
         exec: ExecutorConfig,
         metrics: Arc<dyn PhaseObserver>,
     ) -> Arc<Scheduler> {
+        let reserve = SpaceReserve::create(&exec.data_dir);
         let shared = Arc::new(Shared {
+            reserve,
             store,
             api,
             exec,
