@@ -1,20 +1,36 @@
-//! `kiln-bench`: the figures of issue #2, each beside a baseline measured in the same run.
+//! `kiln-bench`: the figures of issues #2 and #6, each beside a baseline measured in the same run.
 //!
 //! 1. StartBuild → first buildspec command, p50/p99, on a small local repository, beside the
 //!    physical floor: a shallow `git clone` of the same repository plus a first `sh` command,
 //!    timed the same way (the command prints the clock; latency = that time − the start).
-//! 2. StartBuild and BatchGetBuilds requests per second (and latency percentiles).
+//! 2. API throughput and p50/p99 of StartBuild, BatchGetBuilds (100 ids), ListBuildsForProject
+//!    and GetLogEvents over JSON 1.1 and CBOR, with two sizes of seeded history, beside moto.
+//! 3. Queue drain: builds finished per second, scheduler overhead beside the build's processes.
+//! 4. Log throughput: a build writing a large stream, beside `cat > /dev/null` of it.
+//! 5. Server RSS: idle, with the seeded history, with builds running.
 //!
 //! Usage: `cargo run --release -p kiln-bench -- [--quick] [--kiln PATH] [--json FILE]`
 
+mod api;
+mod builds;
+mod drain;
+mod history;
 mod http;
+mod load;
+mod logs;
+mod memory;
+mod report;
+mod seed;
+mod server;
+mod stats;
 
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use http::Connection;
 use serde_json::{Value, json};
+use server::{KilnServer, MotoServer};
 
 struct Options {
     quick: bool,
@@ -59,15 +75,56 @@ fn now_ns() -> u128 {
     SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_nanos()).unwrap_or(0)
 }
 
+/// Sizes of one run: `--quick` for CI (under a minute on 2 cores), else the issue's figures.
+struct Sizes {
+    latency_runs: usize,
+    load: api::Load,
+    histories: [usize; 2],
+    drain_builds: usize,
+    log_bytes: u64,
+    running_builds: usize,
+}
+
+impl Sizes {
+    fn new(quick: bool) -> Sizes {
+        if quick {
+            Sizes {
+                latency_runs: 10,
+                load: api::Load { seconds: 0.5, connections: 4, max_starts: 100 },
+                histories: [200, 2_000],
+                drain_builds: 50,
+                log_bytes: 16 << 20,
+                running_builds: 5,
+            }
+        } else {
+            Sizes {
+                latency_runs: 100,
+                load: api::Load { seconds: 5.0, connections: 4, max_starts: 2_000 },
+                histories: [1_000, 100_000],
+                drain_builds: 2_000,
+                log_bytes: 1 << 30,
+                running_builds: 50,
+            }
+        }
+    }
+}
+
 fn run(options: &Options) -> Result<(), String> {
-    let (latency_runs, rps_seconds) = if options.quick { (10, 1.0) } else { (100, 5.0) };
+    let sizes = Sizes::new(options.quick);
+    let latency_runs = sizes.latency_runs;
     let tmp = tempfile::tempdir().map_err(|e| e.to_string())?;
     let repo = make_repo(tmp.path())?;
+    let sandboxed = bwrap_works();
 
+    eprintln!("kiln-bench: floor...");
     let floor = measure_floor(&repo, tmp.path(), latency_runs, false)?;
-    let floor_bwrap = if bwrap_works() { Some(measure_floor(&repo, tmp.path(), latency_runs, true)?) } else { None };
+    let floor_bwrap = if sandboxed { Some(measure_floor(&repo, tmp.path(), latency_runs, true)?) } else { None };
 
-    let server = KilnServer::start(&options.kiln, &tmp.path().join("data"))?;
+    eprintln!("kiln-bench: memory...");
+    let memory = memory::measure(&options.kiln, &tmp.path().join("memory"), sizes.running_builds)?;
+
+    eprintln!("kiln-bench: first command latency...");
+    let server = KilnServer::start(&options.kiln, &tmp.path().join("data"), &[])?;
     let mut conn = Connection::open(&server.addr).map_err(|e| e.to_string())?;
     let buildspec = "version: 0.2\nphases:\n  build:\n    commands:\n      - echo KILN_T=$(date +%s%N)\n";
     create_project(
@@ -75,96 +132,45 @@ fn run(options: &Options) -> Result<(), String> {
         "bench-git",
         json!({"type": "CODECOMMIT", "location": repo.display().to_string(), "buildspec": buildspec, "gitCloneDepth": 1}),
     )?;
-    create_project(
-        &mut conn,
-        "bench-nosource",
-        json!({"type": "NO_SOURCE", "buildspec": "version: 0.2\nphases:\n  build:\n    commands: [true]\n"}),
-    )?;
     // One warm-up build so that first-use costs (page cache, binary loading) are not counted.
     measure_kiln(&mut conn, 1)?;
     let kiln = measure_kiln(&mut conn, latency_runs)?;
+    let concurrency = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
+    eprintln!("kiln-bench: queue drain...");
+    let drain = drain::measure(&server.addr, sizes.drain_builds, concurrency, sandboxed)?;
+    eprintln!("kiln-bench: log throughput...");
+    let log = logs::measure(&server.addr, server.pid(), sizes.log_bytes)?;
+    drop(server);
 
-    let start_build = throughput(&server.addr, rps_seconds, 4, "CodeBuild_20161006.StartBuild", &|_| {
-        json!({"projectName": "bench-nosource"}).to_string()
-    })?;
-    // Reads are measured once the builds StartBuild queued have run, so that they measure the
-    // API and not two cores shared with hundreds of git clones.
-    let drain_started = Instant::now();
-    wait_for_idle(&mut conn)?;
-    let drained_after = drain_started.elapsed().as_secs_f64();
-    let ids = list_ids(&mut conn, 100)?;
-    let ids_json = json!({ "ids": ids }).to_string();
-    let one_id = json!({ "ids": [ids.first().cloned().unwrap_or_default()] }).to_string();
-    let get_one = throughput(&server.addr, rps_seconds, 4, "CodeBuild_20161006.BatchGetBuilds", &|_| one_id.clone())?;
-    let get_hundred =
-        throughput(&server.addr, rps_seconds, 4, "CodeBuild_20161006.BatchGetBuilds", &|_| ids_json.clone())?;
-
-    println!();
-    println!("StartBuild -> first buildspec command ({latency_runs} runs, small local repository)");
-    println!("  {:<44} {:>9} {:>9} {:>9}", "", "p50 ms", "p99 ms", "mean ms");
-    print_row("floor: git clone --depth 1 + sh", &floor);
-    if let Some(f) = &floor_bwrap {
-        print_row("floor: git clone --depth 1 + bwrap sh", f);
+    eprintln!("kiln-bench: API with history...");
+    let mut histories = Vec::new();
+    for count in sizes.histories {
+        histories.push(history::measure(&options.kiln, tmp.path(), count, sizes.load)?);
     }
-    print_row("kiln: StartBuild -> first command", &kiln);
-    println!("  kiln p50 / floor p50 = {:.2}x", percentile(&kiln, 50.0) / percentile(&floor, 50.0));
-    println!();
-    println!("API throughput (4 keep-alive connections, {rps_seconds} s each; StartBuild queues real builds,");
-    println!("BatchGetBuilds runs after they drained, {drained_after:.1} s later)");
-    println!("  {:<44} {:>9} {:>9} {:>9}", "", "req/s", "p50 ms", "p99 ms");
-    for (name, r) in
-        [("StartBuild", &start_build), ("BatchGetBuilds (1 id)", &get_one), ("BatchGetBuilds (100 ids)", &get_hundred)]
-    {
-        println!(
-            "  {:<44} {:>9.0} {:>9.2} {:>9.2}",
-            name,
-            r.rps,
-            percentile(&r.latencies, 50.0),
-            percentile(&r.latencies, 99.0)
-        );
-    }
+    eprintln!("kiln-bench: moto...");
+    let moto = match MotoServer::start() {
+        Some(m) => api::measure_moto(&m.addr, sizes.load),
+        None => Err("moto_server is not installed".into()),
+    };
 
+    let figures = report::Figures {
+        latency_runs,
+        floor: &floor,
+        floor_bwrap: floor_bwrap.as_deref(),
+        kiln: &kiln,
+        load: sizes.load,
+        histories: &histories,
+        moto: &moto,
+        drain: &drain,
+        log: &log,
+        memory: &memory,
+    };
+    report::print(&figures);
     if let Some(path) = &options.json_out {
-        let report = json!({
-            "latency_runs": latency_runs,
-            "floor_ms": summary(&floor),
-            "floor_bwrap_ms": floor_bwrap.as_ref().map(|f| summary(f)),
-            "kiln_ms": summary(&kiln),
-            "start_build": { "rps": start_build.rps, "p50_ms": percentile(&start_build.latencies, 50.0), "p99_ms": percentile(&start_build.latencies, 99.0) },
-            "batch_get_builds_1": { "rps": get_one.rps, "p50_ms": percentile(&get_one.latencies, 50.0), "p99_ms": percentile(&get_one.latencies, 99.0) },
-            "batch_get_builds_100": { "rps": get_hundred.rps, "p50_ms": percentile(&get_hundred.latencies, 50.0), "p99_ms": percentile(&get_hundred.latencies, 99.0) },
-        });
-        std::fs::write(path, serde_json::to_string_pretty(&report).unwrap_or_default()).map_err(|e| e.to_string())?;
+        let text = serde_json::to_string_pretty(&report::json(&figures)).map_err(|e| e.to_string())?;
+        std::fs::write(path, text).map_err(|e| e.to_string())?;
     }
     Ok(())
-}
-
-fn print_row(name: &str, samples: &[f64]) {
-    println!(
-        "  {:<44} {:>9.1} {:>9.1} {:>9.1}",
-        name,
-        percentile(samples, 50.0),
-        percentile(samples, 99.0),
-        mean(samples)
-    );
-}
-
-fn summary(samples: &[f64]) -> Value {
-    json!({ "p50": percentile(samples, 50.0), "p99": percentile(samples, 99.0), "mean": mean(samples) })
-}
-
-fn mean(samples: &[f64]) -> f64 {
-    if samples.is_empty() { 0.0 } else { samples.iter().sum::<f64>() / samples.len() as f64 }
-}
-
-fn percentile(samples: &[f64], p: f64) -> f64 {
-    if samples.is_empty() {
-        return 0.0;
-    }
-    let mut sorted = samples.to_vec();
-    sorted.sort_by(|a, b| a.total_cmp(b));
-    let rank = ((p / 100.0) * (sorted.len() as f64 - 1.0)).round() as usize;
-    sorted[rank.min(sorted.len() - 1)]
 }
 
 /// 50 files of ~2.7 KB and a buildspec, three commits: the repository the research measured.
@@ -224,37 +230,6 @@ fn measure_floor(repo: &Path, base: &Path, runs: usize, sandboxed: bool) -> Resu
 
 fn bwrap_works() -> bool {
     Command::new("bwrap").args(["--ro-bind", "/", "/", "true"]).status().map(|s| s.success()).unwrap_or(false)
-}
-
-struct KilnServer {
-    child: Child,
-    addr: String,
-}
-
-impl KilnServer {
-    fn start(kiln: &Path, data_dir: &Path) -> Result<KilnServer, String> {
-        use std::io::BufRead;
-        let mut child = Command::new(kiln)
-            .args(["serve", "--listen", "127.0.0.1:0", "--max-queued-builds", "1000000"])
-            .arg("--data-dir")
-            .arg(data_dir)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .map_err(|e| format!("cannot start {}: {e}", kiln.display()))?;
-        let stdout = child.stdout.take().ok_or("no stdout")?;
-        let mut line = String::new();
-        std::io::BufReader::new(stdout).read_line(&mut line).map_err(|e| e.to_string())?;
-        let addr = line.trim().strip_prefix("kiln listening on http://").ok_or("kiln did not start")?.to_string();
-        Ok(KilnServer { child, addr })
-    }
-}
-
-impl Drop for KilnServer {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
 }
 
 fn create_project(conn: &mut Connection, name: &str, source: Value) -> Result<(), String> {
@@ -323,90 +298,4 @@ fn measure_kiln(conn: &mut Connection, runs: usize) -> Result<Vec<f64>, String> 
         samples.push((t1.saturating_sub(t0)) as f64 / 1e6);
     }
     Ok(samples)
-}
-
-/// Waits until no build of the bench projects is queued or running.
-fn wait_for_idle(conn: &mut Connection) -> Result<(), String> {
-    let deadline = Instant::now() + Duration::from_secs(600);
-    loop {
-        let mut busy = false;
-        let mut token: Option<String> = None;
-        loop {
-            let mut request = json!({"projectName": "bench-nosource"});
-            if let Some(t) = &token {
-                request["nextToken"] = json!(t);
-            }
-            let (_, page) = conn
-                .call("CodeBuild_20161006.ListBuildsForProject", &request.to_string())
-                .map_err(|e| e.to_string())?;
-            let ids: Vec<Value> = page["ids"].as_array().cloned().unwrap_or_default();
-            if !ids.is_empty() {
-                let (_, builds) = conn
-                    .call("CodeBuild_20161006.BatchGetBuilds", &json!({ "ids": ids }).to_string())
-                    .map_err(|e| e.to_string())?;
-                busy |= builds["builds"].as_array().into_iter().flatten().any(|b| b["buildComplete"] != true);
-            }
-            token = page["nextToken"].as_str().map(str::to_string);
-            if busy || token.is_none() {
-                break;
-            }
-        }
-        if !busy {
-            return Ok(());
-        }
-        if Instant::now() > deadline {
-            return Err("the queued builds did not finish within 10 minutes".into());
-        }
-        std::thread::sleep(Duration::from_millis(100));
-    }
-}
-
-fn list_ids(conn: &mut Connection, n: usize) -> Result<Vec<String>, String> {
-    let (_, out) = conn.call("CodeBuild_20161006.ListBuilds", "{}").map_err(|e| e.to_string())?;
-    Ok(out["ids"].as_array().into_iter().flatten().filter_map(|v| v.as_str().map(str::to_string)).take(n).collect())
-}
-
-struct Throughput {
-    rps: f64,
-    latencies: Vec<f64>,
-}
-
-/// `connections` threads calling `target` in a loop for `seconds`.
-fn throughput(
-    addr: &str,
-    seconds: f64,
-    connections: usize,
-    target: &str,
-    body: &(dyn Fn(usize) -> String + Sync),
-) -> Result<Throughput, String> {
-    let start = Instant::now();
-    let until = start + Duration::from_secs_f64(seconds);
-    let results: Vec<Result<Vec<f64>, String>> = std::thread::scope(|scope| {
-        let handles: Vec<_> = (0..connections)
-            .map(|_| {
-                scope.spawn(move || {
-                    let mut conn = Connection::open(addr).map_err(|e| e.to_string())?;
-                    let mut latencies = Vec::new();
-                    let mut i = 0;
-                    while Instant::now() < until {
-                        let t = Instant::now();
-                        let (status, out) = conn.call(target, &body(i)).map_err(|e| e.to_string())?;
-                        if status != 200 {
-                            return Err(format!("{target}: {out}"));
-                        }
-                        latencies.push(t.elapsed().as_secs_f64() * 1e3);
-                        i += 1;
-                    }
-                    Ok(latencies)
-                })
-            })
-            .collect();
-        handles.into_iter().map(|h| h.join().unwrap_or_else(|_| Err("thread panicked".into()))).collect()
-    });
-    let elapsed = start.elapsed().as_secs_f64();
-    let mut latencies = Vec::new();
-    for r in results {
-        latencies.extend(r?);
-    }
-    Ok(Throughput { rps: latencies.len() as f64 / elapsed, latencies })
 }
