@@ -3,7 +3,7 @@
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use kiln_wire::civil_from_days;
+use kiln_wire::{civil_from_days, days_from_civil};
 
 const DAY_MS: i64 = 86_400_000;
 
@@ -61,17 +61,6 @@ fn instant(year: i64, month: i64, day: i64, hour: i64, minute: i64, second: i64,
         && (0..60).contains(&minute)
         && (0..=60).contains(&second);
     valid.then(|| days_from_civil(year, month, day) * DAY_MS + ((hour * 60 + minute) * 60 + second) * 1000 + millis)
-}
-
-/// Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant), the inverse of
-/// `civil_from_days`.
-fn days_from_civil(year: i64, month: i64, day: i64) -> i64 {
-    let y = if month <= 2 { year - 1 } else { year };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let doy = (153 * ((month + 9) % 12) + 2) / 5 + day - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
 }
 
 #[cfg(test)]

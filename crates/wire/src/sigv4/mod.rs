@@ -22,7 +22,7 @@ mod time;
 pub use canonical::{PathRule, SignatureLocation, canonical_query, canonical_request, canonical_uri};
 pub use error::{AuthError, SIGNATURE_MISMATCH};
 pub use signing::{ALGORITHM, UNSIGNED_PAYLOAD, sha256_hex, signature, signing_key, string_to_sign};
-pub use time::civil_from_days;
+pub use time::{civil_from_days, days_from_civil};
 
 use std::fmt;
 use std::time::SystemTime;
