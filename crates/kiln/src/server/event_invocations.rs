@@ -6,14 +6,13 @@
 
 use std::collections::HashMap;
 
-use axum::body::Body;
 use axum::extract::{Query, Request};
-use axum::http::{HeaderValue, Method, StatusCode};
+use axum::http::Method;
 use axum::response::Response;
 use kiln_store::InvocationRecord;
-use kiln_wire::sigv4;
 use serde_json::{Value, json};
 
+use super::extension::{reply, signature_refusal};
 use super::http::State;
 
 pub const PATH: &str = "/_kiln/events/invocations";
@@ -25,18 +24,8 @@ pub async fn handle(state: &State, req: Request) -> Response {
     if parts.method != Method::GET {
         return reply(405, json!({ "message": format!("read {PATH} with GET") }));
     }
-    if !state.keys.is_empty() {
-        // Like the AWS APIs, the record is only for signed requests when keys are configured.
-        let signed = sigv4::Request {
-            method: parts.method.as_str(),
-            raw_path: parts.uri.path(),
-            raw_query: parts.uri.query().unwrap_or(""),
-            headers: &parts.headers,
-            body: &[],
-        };
-        if let Err(e) = sigv4::verify(&signed, &state.keys, std::time::SystemTime::now()) {
-            return reply(e.status(), json!({ "__type": e.code(), "message": e.to_string() }));
-        }
+    if let Some(refused) = signature_refusal(state, &parts) {
+        return refused;
     }
     let query = Query::<HashMap<String, String>>::try_from_uri(&parts.uri).map(|q| q.0).unwrap_or_default();
     let limit = match query.get("limit").map(|l| l.parse::<usize>()) {
@@ -67,11 +56,4 @@ fn to_json(record: &InvocationRecord) -> Value {
         "buildId": record.outcome,
         "error": record.error,
     })
-}
-
-fn reply(status: u16, body: Value) -> Response {
-    let mut response = Response::new(Body::from(body.to_string()));
-    *response.status_mut() = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-    response.headers_mut().insert("content-type", HeaderValue::from_static("application/json"));
-    response
 }

@@ -3,6 +3,7 @@
 pub mod client;
 mod dispatch;
 mod event_invocations;
+mod extension;
 mod http;
 mod metrics;
 mod webhooks;

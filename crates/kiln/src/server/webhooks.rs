@@ -7,14 +7,13 @@
 
 use std::collections::HashMap;
 
-use axum::body::Body;
 use axum::extract::{Query, Request};
-use axum::http::{HeaderValue, Method, StatusCode};
+use axum::http::Method;
 use axum::response::Response;
 use kiln_api::webhooks::{Headers, WebhookDelivery, WebhookReply};
-use kiln_wire::sigv4;
 use serde_json::json;
 
+use super::extension::{reply, signature_refusal};
 use super::http::State;
 
 /// GitHub's own limit on a delivery's payload.
@@ -57,18 +56,8 @@ async fn deliver(state: &State, req: Request) -> Response {
 
 async fn deliveries(state: &State, req: Request) -> Response {
     let (parts, _) = req.into_parts();
-    if !state.keys.is_empty() {
-        // Like the AWS APIs, the record is only for signed requests when keys are configured.
-        let signed = sigv4::Request {
-            method: parts.method.as_str(),
-            raw_path: parts.uri.path(),
-            raw_query: parts.uri.query().unwrap_or(""),
-            headers: &parts.headers,
-            body: &[],
-        };
-        if let Err(e) = sigv4::verify(&signed, &state.keys, std::time::SystemTime::now()) {
-            return reply(e.status(), json!({ "__type": e.code(), "message": e.to_string() }));
-        }
+    if let Some(refused) = signature_refusal(state, &parts) {
+        return refused;
     }
     let Some(project) = query(&parts.uri).remove("project").filter(|p| !p.is_empty()) else {
         return reply(400, json!({ "message": "name the project: /webhooks/deliveries?project=<name>" }));
@@ -85,13 +74,6 @@ async fn deliveries(state: &State, req: Request) -> Response {
 
 fn query(uri: &axum::http::Uri) -> HashMap<String, String> {
     Query::<HashMap<String, String>>::try_from_uri(uri).map(|q| q.0).unwrap_or_default()
-}
-
-fn reply(status: u16, body: serde_json::Value) -> Response {
-    let mut response = Response::new(Body::from(body.to_string()));
-    *response.status_mut() = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-    response.headers_mut().insert("content-type", HeaderValue::from_static("application/json"));
-    response
 }
 
 #[cfg(test)]
