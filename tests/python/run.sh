@@ -17,6 +17,20 @@ if ! "$py" -c 'import pytest, cbor2, requests, boto3; from botocore.serialize im
   "$py" -m pip install --quiet --disable-pip-version-check -r "$here/requirements.txt"
 fi
 
+# `aws logs tail` exists only in awscli v2: Debian's `awscli` package, which the suite runs from
+# /usr/lib/python3/dist-packages (kilntest/cli.py AwsCliV2). This comes after pip: a pip install
+# over the python3-* packages apt brings along can fail to uninstall them. When it cannot be
+# installed, its test fails and says so (KILN_SKIP_AWSCLI_V2=1 makes it skip instead).
+as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
+if [[ "${KILN_SKIP_AWSCLI_V2:-0}" != 1 && ! -f /usr/lib/python3/dist-packages/awscli/clidriver.py ]]; then
+  echo "run.sh: installing awscli v2 (Debian's awscli package)" >&2
+  if ! command -v apt-get >/dev/null \
+      || ! { as_root apt-get update -qq \
+             && as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq awscli >/dev/null; }; then
+    echo "run.sh: could not install awscli v2; the aws logs tail test will fail" >&2
+  fi
+fi
+
 if [[ -z "${KILN_BIN:-}" && "${KILN_SKIP_BUILD:-0}" != 1 ]]; then
   (cd "$root" && cargo build --quiet -p kiln)
 fi

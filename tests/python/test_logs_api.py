@@ -1,16 +1,21 @@
 """CloudWatch Logs beyond GetLogEvents: DescribeLogGroups (a group per project whose builds have
 logs), DescribeLogStreams (a stream per build), FilterLogEvents (streams interleaved by time,
 term filter patterns, paging) through boto3 and the aws cli, and what `aws logs tail --follow`
-(awscli v2) does with them. CloudWatch Logs speaks AWS JSON 1.1 only, so there is no CBOR case."""
+(awscli v2) does with them, replayed through boto3 and run for real with Debian's awscli v2.
+CloudWatch Logs speaks AWS JSON 1.1 only, so there is no CBOR case."""
 
 import os
 import signal
+import subprocess
+import threading
 from collections import defaultdict
+from datetime import datetime, timezone
 
 import pytest
 from botocore.exceptions import ClientError
 
 from kilntest.builds import buildspec, create_project, get_build, log_events, no_source, run_build, uniq, wait_until
+from kilntest.cli import AwsCliV2
 from kilntest.procs import marker, pids, sleeper
 
 
@@ -25,7 +30,11 @@ def project_with_builds(cb, prefix: str, commands_per_build: list[list[str]]) ->
 
 
 def error_code(excinfo) -> str:
-    return excinfo.value.response["Error"]["Code"]
+    return error_code_of(excinfo.value)
+
+
+def error_code_of(error: ClientError) -> str:
+    return error.response["Error"]["Code"]
 
 
 def all_filtered(logs, **params) -> list[dict]:
@@ -262,3 +271,141 @@ def test_what_aws_logs_tail_follow_does(cb, logs):
     assert len({e["eventId"] for e in tail.printed}) == len(tail.printed)
     assert sorted(e["message"] for e in tail.printed) == sorted(e["message"] for e in everything)
     assert tail.text().index("tail-before\n") < tail.text().index("tail-after\n")
+
+
+def awscli_v2(aws) -> AwsCliV2:
+    """Debian's awscli v2 (tests/python/run.sh installs it); its absence fails the test unless
+    KILN_SKIP_AWSCLI_V2=1."""
+    missing = AwsCliV2.missing()
+    if missing:
+        if os.environ.get("KILN_SKIP_AWSCLI_V2") == "1":
+            pytest.skip(f"KILN_SKIP_AWSCLI_V2=1: {missing}")
+        pytest.fail(f"{missing}: run tests/python/run.sh (it installs Debian's awscli package) "
+                    "or set KILN_SKIP_AWSCLI_V2=1 to skip this test")
+    cli = AwsCliV2(aws)
+    version = cli("--version").stdout
+    assert version.startswith("aws-cli/2."), f"not awscli v2: {version!r}"
+    return cli
+
+
+class Lines:
+    """A process's output lines, read by a thread so that the test can wait for them with a
+    deadline instead of blocking on the pipe."""
+
+    def __init__(self, stream):
+        self.lines: list[str] = []
+        self.closed = False
+        self._changed = threading.Condition()
+        self._thread = threading.Thread(target=self._read, args=(stream,), daemon=True)
+        self._thread.start()
+
+    def _read(self, stream) -> None:
+        for line in stream:
+            with self._changed:
+                self.lines.append(line)
+                self._changed.notify_all()
+        with self._changed:
+            self.closed = True
+            self._changed.notify_all()
+
+    def wait_for(self, predicate, timeout: float, what: str) -> list[str]:
+        """The lines so far, once `predicate(lines)` holds; fails at the deadline or at EOF."""
+        with self._changed:
+            self._changed.wait_for(lambda: predicate(self.lines) or self.closed, timeout)
+            if not predicate(self.lines):
+                state = "the output ended" if self.closed else f"timed out after {timeout}s"
+                raise AssertionError(f"{state} waiting for {what}; got {self.lines}")
+            return list(self.lines)
+
+    def finish(self, timeout: float) -> list[str]:
+        """Every line, once the process has closed its stdout."""
+        self._thread.join(timeout)
+        assert not self._thread.is_alive(), "the output did not end"
+        return list(self.lines)
+
+
+def tail_line(event: dict, stream: str | None = None) -> str:
+    """An event as awscli v2's tail prints it (customizations/logs/tail.py): `--format detailed`
+    when `stream` is given, `--format short` otherwise; trailing whitespace becomes one newline."""
+    at = datetime.fromtimestamp(event["timestamp"] / 1000.0, timezone.utc)
+    if stream is None:
+        line = f"{at.strftime('%Y-%m-%dT%H:%M:%S')} {event['message']}"
+    else:
+        line = f"{at.isoformat(timespec='microseconds')} {stream} {event['message']}"
+    return line.rstrip() + "\n"
+
+
+def message_lines(lines: list[str], message: str) -> list[int]:
+    """Where the `--format detailed` lines (timestamp, stream, message) carrying `message` are."""
+    return [i for i, line in enumerate(lines) if line.split(" ", 2)[2:] == [message + "\n"]]
+
+
+def stop(proc: subprocess.Popen) -> int:
+    """Terminates a process and reaps it; its exit status."""
+    proc.terminate()
+    try:
+        return proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        return proc.wait()
+
+
+def test_aws_logs_tail_follow_with_awscli_v2(cb, logs, aws, tmp_path):
+    cli = awscli_v2(aws)
+    mark = marker()
+    # `${X}` keeps the words out of the echoed command lines, so each is on exactly one line.
+    first, second = "v2tail-before", "v2tail-after"
+    spec = buildspec(build=['X=fore; echo "v2tail-be${X}"', sleeper(mark)],
+                     post_build=['X=ter; echo "v2tail-af${X}"'])
+    project = create_project(cb, uniq("lgapi-v2tail"), source=no_source(spec))
+    build_id = cb.start_build(projectName=project["name"])["build"]["id"]
+    group = f"/aws/codebuild/{project['name']}"
+
+    def logged() -> list[str]:
+        build = get_build(cb, build_id)
+        if "streamName" not in build.get("logs", {}):
+            return []
+        try:
+            return [e["message"] for e in log_events(logs, build)]
+        except ClientError as e:
+            assert error_code_of(e) == "ResourceNotFoundException", e
+            return []
+
+    # tail refuses a group that does not exist yet; the group comes with the first line.
+    wait_until(lambda: f"{first}\n" in logged(), 30, "the first line in the log")
+    wait_until(lambda: pids(mark), 30, "the build to sleep")
+
+    stderr_path = tmp_path / "tail.stderr"
+    with stderr_path.open("w") as stderr:
+        tail = cli.popen("logs", "tail", group, "--follow", "--since", "5m", "--format", "detailed",
+                         "--color", "off", stderr=stderr)
+    try:
+        out = Lines(tail.stdout)
+        # awscli polls every 5 s; the deadlines leave room for a few polls on a busy machine.
+        shown = out.wait_for(lambda lines: message_lines(lines, first), 30, "tail to show the first line")
+        assert not get_build(cb, build_id)["buildComplete"], "tail showed the first line while the build ran"
+        assert pids(mark), "the build still sleeps"
+        assert message_lines(shown, second) == [] and f"{second}\n" not in logged()
+
+        for pid in pids(mark):
+            os.kill(pid, signal.SIGTERM)
+        out.wait_for(lambda lines: message_lines(lines, second), 30, "tail to show the second line")
+        finished = wait_until(lambda: (b := get_build(cb, build_id))["buildComplete"] and b, 60, "the build to end")
+        everything = log_events(logs, finished)
+        stream = finished["logs"]["streamName"]
+        expected = "".join(tail_line(e, stream) for e in everything)
+        out.wait_for(lambda lines: len(lines) >= expected.count("\n"), 30, "tail to show the whole log")
+        assert tail.poll() is None, "tail --follow runs until stopped"
+    finally:
+        status = stop(tail)
+    complaints = stderr_path.read_text()
+    assert status == -signal.SIGTERM, (status, complaints)
+    followed = out.finish(10)
+    before, after = message_lines(followed, first), message_lines(followed, second)
+    assert len(before) == 1 and len(after) == 1 and before[0] < after[0], followed
+    # Every event of the build exactly once, in the log's order, and nothing else.
+    assert "".join(followed) == expected, complaints
+
+    # Without --follow tail pages through FilterLogEvents once and exits.
+    once = cli("logs", "tail", group, "--format", "short", "--color", "off", timeout=60)
+    assert once.stdout == "".join(tail_line(e) for e in everything), once.stderr
