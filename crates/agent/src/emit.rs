@@ -67,6 +67,13 @@ impl Emitter {
         self.emit(&Event::Log { at_ms: now_ms(), line: line.into() });
     }
 
+    /// Lines of command output read together, as one event.
+    pub fn lines(&self, lines: Vec<String>) {
+        if !lines.is_empty() {
+            self.emit(&Event::Lines { at_ms: now_ms(), lines });
+        }
+    }
+
     /// A CodeBuild-style agent line: `[Container] <time> <message>`.
     pub fn agent(&self, message: &str) {
         self.log(container_line(message));
@@ -91,6 +98,9 @@ impl Emitter {
 fn masked(event: &Event, secrets: &Secrets) -> Event {
     match event {
         Event::Log { at_ms, line } => Event::Log { at_ms: *at_ms, line: secrets.mask(line).into_owned() },
+        Event::Lines { at_ms, lines } => {
+            Event::Lines { at_ms: *at_ms, lines: lines.iter().map(|l| secrets.mask(l).into_owned()).collect() }
+        }
         Event::PhaseEnd { phase, status, contexts, at_ms } => Event::PhaseEnd {
             phase: phase.clone(),
             status: status.clone(),
@@ -139,6 +149,7 @@ mod tests {
         let relayed = Event::Log { at_ms: 1, line: "inner says s3cr3t".into() }.to_line();
         emit.raw(&format!("{relayed}\n"));
         emit.raw("not an event s3cr3t\n");
+        emit.lines(vec!["out s3cr3t".into(), "clean".into()]);
         emit.phase_end(
             "BUILD",
             "FAILED",
@@ -153,6 +164,7 @@ mod tests {
         assert!(after.contains(r#""line":"echo ***""#), "{after}");
         assert!(after.contains("inner says ***"), "{after}");
         assert!(after.contains("not an event ***"), "{after}");
+        assert!(after.contains(r#""lines":["out ***","clean"]"#), "{after}");
         assert!(after.contains(r#""message":"cmd *** failed""#), "{after}");
         assert!(after.contains("Message: cmd *** failed"), "{after}");
     }

@@ -190,14 +190,17 @@ fn run_with_retries(
         let sink: OutputSink = {
             let emit = emit.clone();
             let output = output.clone();
-            Arc::new(move |line: String| {
-                if let Ok(mut kept) = output.lock()
-                    && kept.len() < RETRY_OUTPUT_LIMIT
-                {
-                    kept.push_str(&line);
-                    kept.push('\n');
+            Arc::new(move |lines: Vec<String>| {
+                if let Ok(mut kept) = output.lock() {
+                    for line in &lines {
+                        if kept.len() >= RETRY_OUTPUT_LIMIT {
+                            break;
+                        }
+                        kept.push_str(line);
+                        kept.push('\n');
+                    }
                 }
-                emit.log(line)
+                emit.lines(lines)
             })
         };
         let failure = run_phase(phase, session, &sink, emit, succeeding)?;

@@ -133,7 +133,13 @@ fn run_inner(job: &Job, emit: &Emitter) -> InnerOutcome {
     let mut artifact_names = Vec::new();
     if let Some(stdout) = child.stdout.take() {
         for line in BufReader::new(stdout).lines() {
-            let Ok(line) = line else { break };
+            let Ok(mut line) = line else { break };
+            // Build output, the bulk of the traffic, is relayed without decoding it.
+            if Event::is_output(&line) {
+                line.push('\n');
+                emit.raw(&line);
+                continue;
+            }
             match Event::from_line(&line) {
                 Some(Event::PhasesOutcome { failed, aborted }) => outcome = Some((failed, aborted)),
                 Some(Event::ArtifactNames { names }) => artifact_names = names,

@@ -20,9 +20,10 @@ use std::sync::Arc;
 
 pub use output::{LEAK_TIMEOUT, MAX_LINE_BYTES};
 
-/// Receives the merged stdout/stderr of commands, one line at a time (without the `\n`).
-/// Output of background processes may keep arriving after [`ShellSession::run`] returns.
-pub type OutputSink = Arc<dyn Fn(String) + Send + Sync>;
+/// Receives the merged stdout/stderr of commands, the lines of each read together (each
+/// without its `\n`). Output of background processes may keep arriving after
+/// [`ShellSession::run`] returns.
+pub type OutputSink = Arc<dyn Fn(Vec<String>) + Send + Sync>;
 
 /// The shell that runs buildspec commands (`env.shell`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -148,9 +149,9 @@ impl ShellSession {
         let lines = Arc::new(std::sync::Mutex::new(Vec::new()));
         let sink: OutputSink = {
             let lines = lines.clone();
-            Arc::new(move |line: String| {
+            Arc::new(move |batch: Vec<String>| {
                 if let Ok(mut kept) = lines.lock() {
-                    kept.push(line);
+                    kept.extend(batch);
                 }
             })
         };
@@ -232,11 +233,11 @@ impl ShellSession {
     /// initial directory.
     fn check_cwd(&mut self, output: &OutputSink) {
         if self.cwd != self.initial_cwd && !self.cwd.is_dir() {
-            output(format!(
+            output(vec![format!(
                 "[Kiln] Working directory {} no longer exists; running in {}",
                 self.cwd.display(),
                 self.initial_cwd.display()
-            ));
+            )]);
             self.cwd = self.initial_cwd.clone();
         }
     }

@@ -39,9 +39,11 @@ impl Fixture {
         let (tx, events) = mpsc::channel();
         let sink_lines = Arc::clone(&lines);
         let tx = Mutex::new(tx);
-        let sink: OutputSink = Arc::new(move |line: String| {
-            sink_lines.lock().unwrap().push(line.clone());
-            let _ = tx.lock().unwrap().send(line);
+        let sink: OutputSink = Arc::new(move |batch: Vec<String>| {
+            for line in batch {
+                sink_lines.lock().unwrap().push(line.clone());
+                let _ = tx.lock().unwrap().send(line);
+            }
         });
         Fixture { root, work, session, lines, events, sink }
     }

@@ -7,6 +7,7 @@
 //! status changes in the store, and kills the whole process group on StopBuild or timeout.
 
 mod job;
+mod log_writer;
 pub mod metrics;
 mod recorder;
 mod reports;

@@ -7,38 +7,41 @@ use kiln_api::lifecycle::{complete, context, end_phase, running_phase, start_pha
 use kiln_model::codebuild::{
     Build, BuildArtifacts, BuildPhaseType, ExportedEnvironmentVariable, PhaseContext, ProjectSourceVersion, StatusType,
 };
-use kiln_store::{BuildState, LogEvent, Store};
+use kiln_store::{BuildState, LogLines, Store};
 
+use crate::log_writer::LogWriter;
 use crate::metrics::{NoMetrics, PhaseObserver, ended_phases};
 use crate::reports::ReportRecorder;
 
-/// Log lines are written in batches of at most this many events.
-const LOG_BATCH: usize = 512;
+/// Pending log text is written once it reaches this size (or at the next flush tick).
+const LOG_BATCH_BYTES: usize = 1 << 20;
 
 pub struct Recorder {
     store: Arc<dyn Store>,
     build_id: String,
-    pending: Vec<LogEvent>,
+    /// Log lines not yet stored, a batch per arrival time; `pending_bytes` is their size.
+    pending: Vec<LogLines>,
+    pending_bytes: usize,
     /// Stores the build's test reports; `None` where reports are not kept.
     reports: Option<ReportRecorder>,
     /// Told the duration of every phase this recorder ends.
     metrics: Arc<dyn PhaseObserver>,
     /// The agent reported the build's result.
     pub finished: bool,
-    /// Why the build's log could not be stored; later lines are dropped, not retried.
-    pub log_error: Option<String>,
+    log: LogWriter,
 }
 
 impl Recorder {
     pub fn new(store: Arc<dyn Store>, build_id: String) -> Self {
         Recorder {
+            log: LogWriter::start(Arc::clone(&store), build_id.clone()),
             store,
             build_id,
             pending: Vec::new(),
+            pending_bytes: 0,
             reports: None,
             metrics: Arc::new(NoMetrics),
             finished: false,
-            log_error: None,
         }
     }
 
@@ -54,20 +57,13 @@ impl Recorder {
         self
     }
 
-    /// Applies one event. Phase and status changes flush the pending log lines first, so that a
+    /// Applies one event. Phase and status changes store the pending log lines first, so that a
     /// reader who sees a phase change also sees the lines that came before it.
     pub fn apply(&mut self, event: Event) {
         match event {
-            Event::Log { at_ms, line } => {
-                self.pending.push(LogEvent {
-                    seq: 0,
-                    timestamp_ms: at_ms,
-                    ingestion_ms: kiln_api::now_ms(),
-                    message: format!("{line}\n"),
-                });
-                if self.pending.len() >= LOG_BATCH {
-                    self.flush_logs();
-                }
+            Event::Log { at_ms, line } => self.push_lines(at_ms, kiln_api::now_ms(), std::iter::once(line.as_str())),
+            Event::Lines { at_ms, lines } => {
+                self.push_lines(at_ms, kiln_api::now_ms(), lines.iter().map(String::as_str))
             }
             Event::PhaseStart { phase, at_ms } => {
                 let Ok(phase) = phase.parse::<BuildPhaseType>() else { return };
@@ -127,12 +123,7 @@ impl Recorder {
                     Err(e) => {
                         let line = kiln_agent::clock::container_line(&format!("Report {group} was not saved: {e}"));
                         let now = kiln_api::now_ms();
-                        self.pending.push(LogEvent {
-                            seq: 0,
-                            timestamp_ms: now,
-                            ingestion_ms: now,
-                            message: format!("{line}\n"),
-                        });
+                        self.push_lines(now, now, std::iter::once(line.as_str()));
                     }
                 }
             }
@@ -153,14 +144,9 @@ impl Recorder {
     /// Ends the build with `status`; `reason` becomes the running phase's context and a log line.
     pub fn finish(&mut self, status: StatusType, reason: Option<(&str, &str)>, at_ms: i64) {
         if let Some((_, message)) = reason {
-            self.pending.push(LogEvent {
-                seq: 0,
-                timestamp_ms: at_ms,
-                ingestion_ms: at_ms,
-                message: format!("{}\n", kiln_agent::clock::container_line(message)),
-            });
+            self.push_lines(at_ms, at_ms, std::iter::once(kiln_agent::clock::container_line(message).as_str()));
         }
-        self.flush_logs();
+        self.sync_logs();
         let reason = reason.map(|(code, message)| vec![context(code, message)]);
         let mut ended = Vec::new();
         let result = self.store.update_build(&self.build_id, &mut |record| {
@@ -182,20 +168,51 @@ impl Recorder {
         }
     }
 
+    /// Queues lines (each without its newline) for the build's log; lines that arrive at the
+    /// same time join one batch, so the store keeps them as one chunk.
+    fn push_lines<'a>(&mut self, timestamp_ms: i64, ingestion_ms: i64, lines: impl Iterator<Item = &'a str>) {
+        let same_time = |b: &&mut LogLines| (b.timestamp_ms, b.ingestion_ms) == (timestamp_ms, ingestion_ms);
+        let batch = match self.pending.last_mut().filter(same_time) {
+            Some(batch) => batch,
+            None => {
+                self.pending.push(LogLines { timestamp_ms, ingestion_ms, text: String::new() });
+                let last = self.pending.len() - 1;
+                &mut self.pending[last]
+            }
+        };
+        let before = batch.text.len();
+        for line in lines {
+            batch.text.push_str(line);
+            batch.text.push('\n');
+        }
+        self.pending_bytes += batch.text.len() - before;
+        if self.pending_bytes >= LOG_BATCH_BYTES {
+            self.flush_logs();
+        }
+    }
+
+    /// Hands the pending lines to the log writer.
     pub fn flush_logs(&mut self) {
-        if self.pending.is_empty() || self.log_error.is_some() {
-            self.pending.clear();
-            return;
+        let pending = std::mem::take(&mut self.pending);
+        self.pending_bytes = 0;
+        if !pending.is_empty() {
+            self.log.write(pending);
         }
-        if let Err(e) = self.store.append_log(&self.build_id, &self.pending) {
-            tracing::error!(build = %self.build_id, "cannot store {} log lines: {e}", self.pending.len());
-            self.log_error = Some(e.to_string());
-        }
-        self.pending.clear();
+    }
+
+    /// Stores the pending lines and waits until every line so far is stored.
+    fn sync_logs(&mut self) {
+        self.flush_logs();
+        self.log.sync();
+    }
+
+    /// Why the build's log could not be stored; later lines are dropped, not retried.
+    pub fn log_error(&self) -> Option<String> {
+        self.log.error()
     }
 
     fn change(&mut self, mut f: impl FnMut(&mut Build)) {
-        self.flush_logs();
+        self.sync_logs();
         let mut ended = Vec::new();
         let result = self.store.update_build(&self.build_id, &mut |record| {
             let Ok(mut build) = serde_json::from_str::<Build>(&record.doc) else { return };

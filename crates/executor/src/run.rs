@@ -122,7 +122,7 @@ async fn start_and_follow(
                             let answer = crate::secrets::answer(shared.store.as_ref(), &shared.api, &lookups);
                             crate::secrets::send(&mut agent_stdin, &answer).await;
                         }
-                        Some(event @ Event::Log { .. }) => recorder.apply(event),
+                        Some(event @ (Event::Log { .. } | Event::Lines { .. })) => recorder.apply(event),
                         Some(event) if ending.is_none() => recorder.apply(event),
                         Some(_) => {}
                         None => tracing::warn!(build = %record.id, "agent printed a non-event line: {line}"),
@@ -147,9 +147,9 @@ async fn start_and_follow(
             }
             _ = flush.tick() => recorder.flush_logs(),
             // A log that cannot be stored ends the build; the reserve lets its end be recorded.
-            _ = std::future::ready(()), if ending.is_none() && recorder.log_error.is_some() => {
+            _ = std::future::ready(()), if ending.is_none() && recorder.log_error().is_some() => {
                 shared.reserve.release();
-                let why = Ending::LogLost(recorder.log_error.clone().unwrap_or_default());
+                let why = Ending::LogLost(recorder.log_error().unwrap_or_default());
                 begin_ending(&mut ending, why, pgid, kill_at.as_mut(), shared.exec.stop_grace);
             }
             // The store is the source of truth for stop requests (another server process may

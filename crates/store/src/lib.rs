@@ -159,6 +159,16 @@ pub struct LogEvent {
     pub message: String,
 }
 
+/// Lines of build output that arrived together: `text` holds one event per line, each line
+/// ending with a newline (a missing final newline is added). Stored as one chunk, so a build
+/// that writes millions of lines costs a row per batch, not per line.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LogLines {
+    pub timestamp_ms: i64,
+    pub ingestion_ms: i64,
+    pub text: String,
+}
+
 /// A slice of a log stream, read forwards or backwards from a position. Either way the events
 /// come back in stream order (ascending `seq`): backward reads return the `limit` events that
 /// come just before `from`, as CloudWatch's `GetLogEvents` does with `startFromHead=false`.
@@ -340,6 +350,8 @@ pub trait Store: Send + Sync + 'static {
     /// argument's `seq` is ignored). Returns the seq of the first appended event (the stream's
     /// length when `events` is empty). Fails with `NotFound` when the build does not exist.
     fn append_log(&self, build_id: &str, events: &[LogEvent]) -> Result<i64>;
+    /// Appends batches of lines (see [`LogLines`]), one event per line, like `append_log`.
+    fn append_log_lines(&self, build_id: &str, batches: &[LogLines]) -> Result<i64>;
     fn read_log(&self, build_id: &str, query: &LogQuery) -> Result<Vec<LogEvent>>;
     /// Number of events in a stream (0 for an unknown build).
     fn log_len(&self, build_id: &str) -> Result<i64>;

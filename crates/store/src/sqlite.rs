@@ -29,10 +29,10 @@ use std::time::Duration;
 use rusqlite::{Connection, Transaction, TransactionBehavior};
 
 use crate::{
-    BuildCount, BuildRecord, BuildState, GroupDeletion, IdempotencyRecord, InvocationRecord, LogEvent, LogQuery, Order,
-    Page, ParameterRecord, ProjectRecord, ProjectSort, ReportGroupRecord, ReportGroupSort, ReportQuery, ReportRecord,
-    Result, RuleDeletion, RuleRecord, SecretRecord, SecretVersionRecord, Store, StoreError, TargetRecord,
-    TestCaseQuery, TestCaseRecord,
+    BuildCount, BuildRecord, BuildState, GroupDeletion, IdempotencyRecord, InvocationRecord, LogEvent, LogLines,
+    LogQuery, Order, Page, ParameterRecord, ProjectRecord, ProjectSort, ReportGroupRecord, ReportGroupSort,
+    ReportQuery, ReportRecord, Result, RuleDeletion, RuleRecord, SecretRecord, SecretVersionRecord, Store, StoreError,
+    TargetRecord, TestCaseQuery, TestCaseRecord,
 };
 use crate::{DeliveryOutcome, DeliveryRecord, WebhookRecord};
 use crate::{LogGroupInfo, LogScan, LogStreamInfo, ScannedEvent};
@@ -279,6 +279,10 @@ impl Store for SqliteStore {
 
     fn append_log(&self, build_id: &str, events: &[LogEvent]) -> Result<i64> {
         self.write(|tx| logs::append(tx, build_id, events))
+    }
+
+    fn append_log_lines(&self, build_id: &str, batches: &[LogLines]) -> Result<i64> {
+        self.write(|tx| logs::append_lines(tx, build_id, batches))
     }
 
     fn read_log(&self, build_id: &str, query: &LogQuery) -> Result<Vec<LogEvent>> {

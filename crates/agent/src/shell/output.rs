@@ -24,36 +24,43 @@ struct LineSplitter {
 }
 
 impl LineSplitter {
+    /// Hands the sink every line `data` completes, in one call.
     fn push(&mut self, mut data: &[u8]) {
+        let mut lines = Vec::new();
         while let Some(i) = data.iter().position(|&b| b == b'\n') {
-            self.buf.extend_from_slice(&data[..i]);
-            self.emit_long_prefix();
-            self.emit_all();
+            if self.buf.is_empty() && i <= MAX_LINE_BYTES {
+                // The common case: a whole line inside this read, copied once.
+                lines.push(String::from_utf8_lossy(&data[..i]).into_owned());
+            } else {
+                self.buf.extend_from_slice(&data[..i]);
+                self.take_long_prefix(&mut lines);
+                lines.push(String::from_utf8_lossy(&self.buf).into_owned());
+                self.buf.clear();
+            }
             data = &data[i + 1..];
         }
         self.buf.extend_from_slice(data);
-        self.emit_long_prefix();
+        self.take_long_prefix(&mut lines);
+        if !lines.is_empty() {
+            (self.sink)(lines);
+        }
     }
 
     /// Delivers an unterminated line (at end of output, or when `run` returns).
     fn flush(&mut self) {
         if !self.buf.is_empty() {
-            self.emit_all();
+            let line = String::from_utf8_lossy(&self.buf).into_owned();
+            self.buf.clear();
+            (self.sink)(vec![line]);
         }
     }
 
-    fn emit_long_prefix(&mut self) {
+    fn take_long_prefix(&mut self, lines: &mut Vec<String>) {
         while self.buf.len() > MAX_LINE_BYTES {
             let cut = char_boundary(&self.buf, MAX_LINE_BYTES);
             let piece: Vec<u8> = self.buf.drain(..cut).collect();
-            (self.sink)(String::from_utf8_lossy(&piece).into_owned());
+            lines.push(String::from_utf8_lossy(&piece).into_owned());
         }
-    }
-
-    fn emit_all(&mut self) {
-        let line = String::from_utf8_lossy(&self.buf).into_owned();
-        self.buf.clear();
-        (self.sink)(line);
     }
 }
 
@@ -128,9 +135,9 @@ mod tests {
     fn collect() -> (OutputSink, Arc<Mutex<Vec<String>>>) {
         let lines = Arc::new(Mutex::new(Vec::new()));
         let sink_lines = Arc::clone(&lines);
-        let sink: OutputSink = Arc::new(move |line| {
+        let sink: OutputSink = Arc::new(move |batch| {
             if let Ok(mut v) = sink_lines.lock() {
-                v.push(line)
+                v.extend(batch)
             }
         });
         (sink, lines)
@@ -150,6 +157,18 @@ mod tests {
         s.flush();
         s.flush();
         assert_eq!(*lines.lock().unwrap(), ["abc", "", "d", "ef"]);
+    }
+
+    #[test]
+    fn one_read_is_one_batch() {
+        let batches = Arc::new(Mutex::new(Vec::new()));
+        let kept = Arc::clone(&batches);
+        let sink: OutputSink = Arc::new(move |batch: Vec<String>| kept.lock().unwrap().push(batch));
+        let mut s = splitter(sink);
+        s.push(b"a\nb\nc");
+        s.push(b"\nd\n");
+        s.push(b"no end");
+        assert_eq!(*batches.lock().unwrap(), [vec!["a", "b"], vec!["c", "d"]]);
     }
 
     #[test]

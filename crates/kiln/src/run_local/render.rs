@@ -47,6 +47,11 @@ impl Outcome {
                 // A closed terminal stops the output, not the build.
                 let _ = writeln!(out, "{line}");
             }
+            Event::Lines { lines, .. } => {
+                for line in lines {
+                    let _ = writeln!(out, "{line}");
+                }
+            }
             Event::PhaseStart { phase, at_ms } => {
                 self.first_start_ms.get_or_insert(at_ms);
                 self.started.push((phase, at_ms));

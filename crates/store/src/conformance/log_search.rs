@@ -1,7 +1,7 @@
 //! Conformance cases for log groups, log streams and scans across streams.
 
 use super::{create, insert};
-use crate::{LogEvent, LogGroupInfo, LogPosition, LogScan, ScannedEvent, Store};
+use crate::{LogEvent, LogGroupInfo, LogLines, LogPosition, LogScan, ScannedEvent, Store};
 
 fn event(timestamp_ms: i64, message: &str) -> LogEvent {
     LogEvent { seq: 0, timestamp_ms, ingestion_ms: timestamp_ms + 5, message: message.to_string() }
@@ -95,4 +95,31 @@ pub fn log_scan_interleaves_by_time_and_resumes(store: &dyn Store) {
     assert_eq!(seen, 2);
     // Ids are data, not SQL or JSON.
     assert!(messages(store, &scan(&["p:1\"]", "\\"], None, 100)).is_empty());
+}
+
+pub fn log_scan_resumes_inside_a_batch_of_lines(store: &dyn Store) {
+    create(store, "p");
+    insert(store, "p:1", "p", 1);
+    insert(store, "p:2", "p", 2);
+    let batch = |t: i64, text: &str| LogLines { timestamp_ms: t, ingestion_ms: t, text: text.to_string() };
+    store.append_log_lines("p:1", &[batch(100, "a1\na2\na3\n"), batch(300, "a4\n")]).expect("append");
+    store.append_log_lines("p:2", &[batch(100, "b1\nb2\n"), batch(200, "b3\n")]).expect("append");
+    let ids = ["p:1", "p:2"];
+    assert_eq!(messages(store, &scan(&ids, None, 100)), ["a1\n", "a2\n", "a3\n", "b1\n", "b2\n", "b3\n", "a4\n"]);
+    // Page by two: each page resumes after the last event handed out, inside a batch or not.
+    let mut after = None;
+    let mut pages = Vec::new();
+    loop {
+        let page = scanned(store, &scan(&ids, after.clone(), 2));
+        let Some(last) = page.last() else { break };
+        after = Some(LogPosition {
+            timestamp_ms: last.event.timestamp_ms,
+            build_id: last.build_id.clone(),
+            seq: last.event.seq,
+        });
+        pages.push(page.iter().map(|e| e.event.message.trim_end().to_string()).collect::<Vec<_>>().join(","));
+    }
+    assert_eq!(pages, ["a1,a2", "a3,b1", "b2,b3", "a4"]);
+    let window = LogScan { start_ms: Some(150), end_ms: Some(301), ..scan(&ids, None, 100) };
+    assert_eq!(messages(store, &window), ["b3\n", "a4\n"]);
 }

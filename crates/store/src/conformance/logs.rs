@@ -1,7 +1,7 @@
 //! Conformance cases for build logs.
 
 use super::{create, insert};
-use crate::{LogEvent, LogQuery, Store, StoreError};
+use crate::{LogEvent, LogLines, LogQuery, Store, StoreError};
 
 fn event(timestamp_ms: i64, message: &str) -> LogEvent {
     LogEvent {
@@ -90,4 +90,38 @@ pub fn log_time_filters(store: &dyn Store) {
     assert_eq!(read(None, false, 2, Some(120), None), [4, 5]);
     assert_eq!(read(None, false, 2, None, Some(130)), [2, 6]);
     assert!(read(None, true, 100, Some(200), None).is_empty());
+}
+
+fn lines(timestamp_ms: i64, text: &str) -> LogLines {
+    LogLines { timestamp_ms, ingestion_ms: timestamp_ms + 1, text: text.to_string() }
+}
+
+fn messages(events: &[LogEvent]) -> Vec<&str> {
+    events.iter().map(|e| e.message.as_str()).collect()
+}
+
+pub fn log_lines_are_one_event_per_line(store: &dyn Store) {
+    create(store, "p");
+    let id = insert(store, "p:1", "p", 1).id;
+    // Batches of lines, interleaved with single events (one of several lines): every line is
+    // an event, a multi-line message stays one, and positions run on across both.
+    assert_eq!(store.append_log_lines(&id, &[lines(10, "a\nb\nc\n"), lines(20, "d\n")]).expect("append"), 0);
+    assert_eq!(store.append_log(&id, &[event(30, "one\ntwo\n"), event(30, "e\n"), event(30, "f\n")]).expect("e"), 4);
+    assert_eq!(store.append_log_lines(&id, &[lines(40, "g\nno newline"), lines(41, "")]).expect("append"), 7);
+    assert_eq!(store.log_len(&id).expect("len"), 9);
+
+    let all = store.read_log(&id, &query(None, true, 100)).expect("read");
+    assert_eq!(seqs(&all), (0..9).collect::<Vec<_>>());
+    assert_eq!(messages(&all), ["a\n", "b\n", "c\n", "d\n", "one\ntwo\n", "e\n", "f\n", "g\n", "no newline\n"]);
+    assert_eq!(all[1], LogEvent { seq: 1, timestamp_ms: 10, ingestion_ms: 11, message: "b\n".to_string() });
+    assert_eq!(all[5].timestamp_ms, 30);
+
+    // Reads that start and end inside a batch.
+    let read = |from, forward, limit| store.read_log(&id, &query(from, forward, limit)).expect("read");
+    assert_eq!(messages(&read(Some(1), true, 2)), ["b\n", "c\n"]);
+    assert_eq!(messages(&read(Some(2), false, 1)), ["b\n"]);
+    assert_eq!(messages(&read(Some(6), false, 3)), ["d\n", "one\ntwo\n", "e\n"]);
+    assert_eq!(seqs(&read(None, false, 2)), [7, 8]);
+    let filtered = LogQuery { from: Some(1), forward: true, limit: 10, start_ms: Some(20), end_ms: Some(40) };
+    assert_eq!(seqs(&store.read_log(&id, &filtered).expect("read")), [3, 4, 5, 6]);
 }

@@ -1,31 +1,36 @@
 //! Log groups, log streams and scans across streams, for CloudWatch's Describe* and
-//! FilterLogEvents. Every per-stream figure is an index probe on (build_id, seq).
+//! FilterLogEvents. Every per-stream figure is an index probe on (build_id, first_seq).
 
 use rusqlite::{Connection, Row, params};
 
+use super::logs::Chunk;
 use super::{Db, sql_limit};
-use crate::{LogEvent, LogGroupInfo, LogScan, LogStreamInfo, Result, ScannedEvent};
+use crate::{LogGroupInfo, LogPosition, LogScan, LogStreamInfo, Result, ScannedEvent};
 
 const GROUPS: &str = "SELECT b.project, MIN(b.submitted_ms) FROM builds b
-    WHERE EXISTS (SELECT 1 FROM log_events e WHERE e.build_id = b.id)
+    WHERE EXISTS (SELECT 1 FROM log_chunks c WHERE c.build_id = b.id)
     GROUP BY b.project ORDER BY b.project";
 
 // The first and last events by position: a stream is written in time order, and probing its
 // ends avoids reading the whole stream.
 const STREAMS: &str = "SELECT b.id, b.submitted_ms,
-        (SELECT timestamp_ms FROM log_events WHERE build_id = b.id ORDER BY seq ASC LIMIT 1),
-        (SELECT timestamp_ms FROM log_events WHERE build_id = b.id ORDER BY seq DESC LIMIT 1),
-        (SELECT ingestion_ms FROM log_events WHERE build_id = b.id ORDER BY seq DESC LIMIT 1)
+        (SELECT timestamp_ms FROM log_chunks WHERE build_id = b.id ORDER BY first_seq ASC LIMIT 1),
+        (SELECT timestamp_ms FROM log_chunks WHERE build_id = b.id ORDER BY first_seq DESC LIMIT 1),
+        (SELECT ingestion_ms FROM log_chunks WHERE build_id = b.id ORDER BY first_seq DESC LIMIT 1)
     FROM builds b
-    WHERE b.project = ?1 AND EXISTS (SELECT 1 FROM log_events e WHERE e.build_id = b.id)
+    WHERE b.project = ?1 AND EXISTS (SELECT 1 FROM log_chunks c WHERE c.build_id = b.id)
     ORDER BY b.id";
 
-const SCAN: &str = "SELECT build_id, seq, timestamp_ms, ingestion_ms, message FROM log_events
+// A chunk's events share its timestamp, so chunks in (timestamp, build, first seq) order give
+// the events in (timestamp, build, seq) order. The resume condition keeps chunks whose last
+// event is past the position; each such chunk yields at least one event, so `limit` chunks
+// are enough.
+const SCAN: &str = "SELECT build_id, first_seq, n, timestamp_ms, ingestion_ms, text FROM log_chunks
     WHERE build_id IN (SELECT value FROM json_each(?1))
         AND (?2 IS NULL OR timestamp_ms >= ?2)
         AND (?3 IS NULL OR timestamp_ms < ?3)
-        AND (?4 IS NULL OR (timestamp_ms, build_id, seq) > (?4, ?5, ?6))
-    ORDER BY timestamp_ms, build_id, seq LIMIT ?7";
+        AND (?4 IS NULL OR (timestamp_ms, build_id, first_seq + n - 1) > (?4, ?5, ?6))
+    ORDER BY timestamp_ms, build_id, first_seq LIMIT ?7";
 
 pub(super) fn groups(conn: &Connection) -> Result<Vec<LogGroupInfo>> {
     conn.prepare_cached(GROUPS)
@@ -52,18 +57,6 @@ pub(super) fn streams(conn: &Connection, project: &str) -> Result<Vec<LogStreamI
         .db()
 }
 
-fn scanned_row(row: &Row<'_>) -> rusqlite::Result<ScannedEvent> {
-    Ok(ScannedEvent {
-        build_id: row.get(0)?,
-        event: LogEvent {
-            seq: row.get(1)?,
-            timestamp_ms: row.get(2)?,
-            ingestion_ms: row.get(3)?,
-            message: row.get(4)?,
-        },
-    })
-}
-
 pub(super) fn scan(conn: &Connection, q: &LogScan, visit: &mut dyn FnMut(ScannedEvent) -> bool) -> Result<()> {
     if q.build_ids.is_empty() || q.limit == 0 {
         return Ok(());
@@ -74,12 +67,22 @@ pub(super) fn scan(conn: &Connection, q: &LogScan, visit: &mut dyn FnMut(Scanned
         None => (None, None, None),
     };
     let mut stmt = conn.prepare_cached(SCAN).db()?;
-    let rows = stmt
-        .query_map(params![ids, q.start_ms, q.end_ms, after_ts, after_id, after_seq, sql_limit(q.limit)], scanned_row)
-        .db()?;
-    for row in rows {
-        if !visit(row.db()?) {
-            break;
+    let mut rows =
+        stmt.query(params![ids, q.start_ms, q.end_ms, after_ts, after_id, after_seq, sql_limit(q.limit)]).db()?;
+    let mut visited = 0;
+    while let Some(row) = rows.next().db()? {
+        let build_id: String = row.get(0).db()?;
+        let chunk = Chunk::from_row(row, 1).db()?;
+        for (seq, message) in chunk.messages() {
+            let position = LogPosition { timestamp_ms: chunk.timestamp_ms, build_id: build_id.clone(), seq };
+            if q.after.as_ref().is_some_and(|after| position <= *after) {
+                continue;
+            }
+            visited += 1;
+            let event = chunk.event(seq, message);
+            if !visit(ScannedEvent { build_id: build_id.clone(), event }) || visited >= q.limit {
+                return Ok(());
+            }
         }
     }
     Ok(())

@@ -1,34 +1,135 @@
-//! Log streams: one row per event, keyed by (build, seq) so every read is a range of the key.
+//! Log streams, stored as chunks (schema step 7): a row holds the events that arrived together,
+//! keyed by (build, seq of its first event), so every read is a range of the key and a build
+//! writing a gigabyte of output costs thousands of rows, not millions.
+
+use std::borrow::Cow;
 
 use rusqlite::{Connection, Row, params};
 
-use super::{Db, sql_limit};
-use crate::{LogEvent, LogQuery, Result, StoreError};
+use super::Db;
+use crate::{LogEvent, LogLines, LogQuery, Result, StoreError};
 
 pub(super) const BUILD_EXISTS: &str = "SELECT 1 FROM builds WHERE id = ?1";
-pub(super) const LEN: &str = "SELECT COALESCE(MAX(seq) + 1, 0) FROM log_events WHERE build_id = ?1";
-pub(super) const INSERT: &str = "INSERT INTO log_events (build_id, seq, timestamp_ms, ingestion_ms, message)
-    VALUES (?1, ?2, ?3, ?4, ?5)";
+pub(super) const LEN: &str = "SELECT first_seq + n FROM log_chunks WHERE build_id = ?1 ORDER BY first_seq DESC LIMIT 1";
+pub(super) const INSERT: &str = "INSERT INTO log_chunks (build_id, first_seq, n, timestamp_ms, ingestion_ms, text)
+    VALUES (?1, ?2, ?3, ?4, ?5, ?6)";
 
-/// A range of the (build_id, seq) key; the time filters only drop rows from it.
-pub(super) fn read_sql(forward: bool) -> String {
-    let (bound, dir) = if forward { (">=", "ASC") } else { ("<", "DESC") };
-    format!(
-        "SELECT seq, timestamp_ms, ingestion_ms, message FROM log_events
-        WHERE build_id = ?1 AND seq {bound} ?2
-            AND (?3 IS NULL OR timestamp_ms >= ?3)
-            AND (?4 IS NULL OR timestamp_ms < ?4)
-        ORDER BY seq {dir} LIMIT ?5"
-    )
+/// One stored row: `n` events sharing a timestamp (see [`Chunk::events`]).
+pub(super) struct Chunk {
+    pub first_seq: i64,
+    pub n: i64,
+    pub timestamp_ms: i64,
+    pub ingestion_ms: i64,
+    pub text: String,
+}
+
+impl Chunk {
+    /// Columns `first_seq, n, timestamp_ms, ingestion_ms, text` from `at` on.
+    pub(super) fn from_row(row: &Row<'_>, at: usize) -> rusqlite::Result<Chunk> {
+        Ok(Chunk {
+            first_seq: row.get(at)?,
+            n: row.get(at + 1)?,
+            timestamp_ms: row.get(at + 2)?,
+            ingestion_ms: row.get(at + 3)?,
+            text: row.get(at + 4)?,
+        })
+    }
+
+    /// The chunk's events in stream order, as (seq, message): a chunk of one event is its whole
+    /// message; a longer one is that many lines, each ending with a newline.
+    pub(super) fn messages(&self) -> Vec<(i64, &str)> {
+        if self.n == 1 {
+            vec![(self.first_seq, self.text.as_str())]
+        } else {
+            (self.first_seq..).zip(self.text.split_inclusive('\n')).collect()
+        }
+    }
+
+    pub(super) fn event(&self, seq: i64, message: &str) -> LogEvent {
+        LogEvent { seq, timestamp_ms: self.timestamp_ms, ingestion_ms: self.ingestion_ms, message: message.to_string() }
+    }
+
+    fn passes(&self, q: &LogQuery) -> bool {
+        q.start_ms.is_none_or(|start| self.timestamp_ms >= start) && q.end_ms.is_none_or(|end| self.timestamp_ms < end)
+    }
 }
 
 /// Streams hold no gaps (events are only appended, and deleted with their build), so the
-/// length is the last seq + 1: one index probe instead of counting.
+/// length is where the last chunk ends: one index probe.
 pub(super) fn len(conn: &Connection, build_id: &str) -> Result<i64> {
-    conn.prepare_cached(LEN).and_then(|mut s| s.query_row([build_id], |row| row.get(0))).db()
+    let mut stmt = conn.prepare_cached(LEN).db()?;
+    let mut rows = stmt.query([build_id]).db()?;
+    Ok(match rows.next().db()? {
+        Some(row) => row.get(0).db()?,
+        None => 0,
+    })
+}
+
+/// What goes into one row: the message and how many events it holds.
+struct Pending<'a> {
+    timestamp_ms: i64,
+    ingestion_ms: i64,
+    text: Cow<'a, str>,
+    n: i64,
+}
+
+/// Whether `message` is one line ending with its only newline: such events can share a chunk.
+fn is_one_line(message: &str) -> bool {
+    message.find('\n') == Some(message.len().saturating_sub(1)) && !message.is_empty()
 }
 
 pub(super) fn append(conn: &Connection, build_id: &str, events: &[LogEvent]) -> Result<i64> {
+    // Runs of one-line events with the same times share a chunk; any other event is a chunk.
+    let mut chunks: Vec<Pending> = Vec::new();
+    for e in events {
+        let joinable = is_one_line(&e.message);
+        match chunks.last_mut() {
+            Some(last)
+                if joinable
+                    && is_one_line_chunk(last)
+                    && (last.timestamp_ms, last.ingestion_ms) == (e.timestamp_ms, e.ingestion_ms) =>
+            {
+                last.text.to_mut().push_str(&e.message);
+                last.n += 1;
+            }
+            _ => chunks.push(Pending {
+                timestamp_ms: e.timestamp_ms,
+                ingestion_ms: e.ingestion_ms,
+                text: Cow::Borrowed(e.message.as_str()),
+                n: 1,
+            }),
+        }
+    }
+    insert(conn, build_id, chunks)
+}
+
+/// A chunk made only of one-line events (a lone event may be a multi-line message).
+fn is_one_line_chunk(chunk: &Pending<'_>) -> bool {
+    chunk.n > 1 || is_one_line(&chunk.text)
+}
+
+pub(super) fn append_lines(conn: &Connection, build_id: &str, batches: &[LogLines]) -> Result<i64> {
+    let chunks = batches
+        .iter()
+        .filter(|b| !b.text.is_empty())
+        .map(|b| {
+            let text = if b.text.ends_with('\n') {
+                Cow::Borrowed(b.text.as_str())
+            } else {
+                Cow::Owned(format!("{}\n", b.text))
+            };
+            let n = i64::try_from(newlines(&text)).unwrap_or(i64::MAX);
+            Pending { timestamp_ms: b.timestamp_ms, ingestion_ms: b.ingestion_ms, text, n }
+        })
+        .collect();
+    insert(conn, build_id, chunks)
+}
+
+fn newlines(text: &str) -> usize {
+    text.bytes().filter(|b| *b == b'\n').count()
+}
+
+fn insert(conn: &Connection, build_id: &str, chunks: Vec<Pending<'_>>) -> Result<i64> {
     let build_exists = conn.prepare_cached(BUILD_EXISTS).and_then(|mut s| s.exists([build_id])).db()?;
     if !build_exists {
         return Err(StoreError::NotFound(format!("build {build_id}")));
@@ -36,29 +137,58 @@ pub(super) fn append(conn: &Connection, build_id: &str, events: &[LogEvent]) -> 
     // The write transaction holds the database lock, so nobody appends between here and commit.
     let first = len(conn, build_id)?;
     let mut stmt = conn.prepare_cached(INSERT).db()?;
-    for (seq, event) in (first..).zip(events) {
-        stmt.execute(params![build_id, seq, event.timestamp_ms, event.ingestion_ms, event.message]).db()?;
+    let mut seq = first;
+    for c in chunks {
+        stmt.execute(params![build_id, seq, c.n, c.timestamp_ms, c.ingestion_ms, c.text]).db()?;
+        seq += c.n;
     }
     Ok(first)
 }
 
-fn from_row(row: &Row<'_>) -> rusqlite::Result<LogEvent> {
-    Ok(LogEvent { seq: row.get(0)?, timestamp_ms: row.get(1)?, ingestion_ms: row.get(2)?, message: row.get(3)? })
+/// Forward: the chunk holding `from` and those after it. Backward: chunks starting before
+/// `from`, newest first. Each chunk yields at least one event, so `limit` chunks are enough.
+pub(super) fn read_sql(forward: bool) -> &'static str {
+    if forward {
+        "SELECT first_seq, n, timestamp_ms, ingestion_ms, text FROM log_chunks
+        WHERE build_id = ?1
+            AND first_seq >= COALESCE(
+                (SELECT MAX(first_seq) FROM log_chunks WHERE build_id = ?1 AND first_seq <= ?2), ?2)
+            AND (?3 IS NULL OR timestamp_ms >= ?3)
+            AND (?4 IS NULL OR timestamp_ms < ?4)
+        ORDER BY first_seq ASC"
+    } else {
+        "SELECT first_seq, n, timestamp_ms, ingestion_ms, text FROM log_chunks
+        WHERE build_id = ?1 AND first_seq < ?2
+            AND (?3 IS NULL OR timestamp_ms >= ?3)
+            AND (?4 IS NULL OR timestamp_ms < ?4)
+        ORDER BY first_seq DESC"
+    }
 }
 
 pub(super) fn read(conn: &Connection, build_id: &str, q: &LogQuery) -> Result<Vec<LogEvent>> {
-    let default_from = if q.forward { i64::MIN } else { i64::MAX };
-    let sql = read_sql(q.forward);
-    let mut events = conn
-        .prepare_cached(&sql)
-        .and_then(|mut s| {
-            s.query_map(
-                params![build_id, q.from.unwrap_or(default_from), q.start_ms, q.end_ms, sql_limit(q.limit)],
-                from_row,
-            )?
-            .collect::<rusqlite::Result<Vec<_>>>()
-        })
-        .db()?;
+    let mut events = Vec::new();
+    if q.limit == 0 {
+        return Ok(events);
+    }
+    let from = q.from.unwrap_or(if q.forward { i64::MIN } else { i64::MAX });
+    let mut stmt = conn.prepare_cached(read_sql(q.forward)).db()?;
+    let mut rows = stmt.query(params![build_id, from, q.start_ms, q.end_ms]).db()?;
+    while events.len() < q.limit {
+        let Some(row) = rows.next().db()? else { break };
+        let chunk = Chunk::from_row(row, 0).db()?;
+        if !chunk.passes(q) {
+            continue;
+        }
+        let room = q.limit - events.len();
+        let messages = chunk.messages();
+        if q.forward {
+            let wanted = messages.into_iter().filter(|(seq, _)| *seq >= from).take(room);
+            events.extend(wanted.map(|(seq, m)| chunk.event(seq, m)));
+        } else {
+            let wanted = messages.into_iter().rev().filter(|(seq, _)| *seq < from).take(room);
+            events.extend(wanted.map(|(seq, m)| chunk.event(seq, m)));
+        }
+    }
     if !q.forward {
         // Callers get stream order either way.
         events.reverse();

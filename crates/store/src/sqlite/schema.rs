@@ -9,7 +9,7 @@ use super::Db;
 use crate::{Result, StoreError};
 
 /// Step `i` takes the schema from version `i` to `i + 1`.
-const MIGRATIONS: &[&str] = &[
+pub(super) const MIGRATIONS: &[&str] = &[
     // 1: the initial schema.
     r#"
     CREATE TABLE projects (
@@ -222,6 +222,24 @@ const MIGRATIONS: &[&str] = &[
     -- or having started a build holds it, so a rejected or failed one may be redelivered.
     CREATE UNIQUE INDEX webhook_deliveries_claimed ON webhook_deliveries (project, delivery_id)
         WHERE delivery_id IS NOT NULL AND outcome IN ('PENDING', 'STARTED');
+    "#,
+    // 7: logs stored as chunks: the events that arrived together share one row, so a build
+    // writing a gigabyte of output costs thousands of rows, not millions. A chunk of `n > 1`
+    // events is `n` lines, each ending with a newline; a chunk of one event is its message.
+    // A rowid table, not WITHOUT ROWID: chunks run to tens of kilobytes.
+    r#"
+    CREATE TABLE log_chunks (
+        build_id     TEXT NOT NULL REFERENCES builds (id) ON DELETE CASCADE,
+        first_seq    INTEGER NOT NULL,
+        n            INTEGER NOT NULL,
+        timestamp_ms INTEGER NOT NULL,
+        ingestion_ms INTEGER NOT NULL,
+        text         TEXT NOT NULL,
+        PRIMARY KEY (build_id, first_seq)
+    );
+    INSERT INTO log_chunks (build_id, first_seq, n, timestamp_ms, ingestion_ms, text)
+        SELECT build_id, seq, 1, timestamp_ms, ingestion_ms, message FROM log_events;
+    DROP TABLE log_events;
     "#,
 ];
 

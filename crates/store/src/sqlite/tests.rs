@@ -122,8 +122,8 @@ fn all_statements() -> Vec<String> {
     for (status, keyword) in [(false, false), (true, false), (false, true), (true, true)] {
         sql.push(reports::cases_sql(status, keyword));
     }
-    sql.push(logs::read_sql(true));
-    sql.push(logs::read_sql(false));
+    sql.push(logs::read_sql(true).to_string());
+    sql.push(logs::read_sql(false).to_string());
     for after in [false, true] {
         sql.push(parameters::list_sql(after));
         sql.push(events::list_rules_sql(after));
@@ -197,7 +197,8 @@ fn paging_keys_and_active_count_search_their_indexes() {
     expect(webhooks::CLAIMED_BY.to_string(), "webhook_deliveries_claimed");
     expect(webhooks::LIST_DELIVERIES.to_string(), "webhook_deliveries_project");
     expect(builds::IN_STATE.to_string(), "builds_state_submitted");
-    expect(logs::read_sql(false), "PRIMARY KEY");
+    expect(logs::read_sql(false).to_string(), "sqlite_autoindex_log_chunks_1");
+    expect(logs::read_sql(true).to_string(), "sqlite_autoindex_log_chunks_1");
     expect(parameters::list_sql(true), "PRIMARY KEY");
     expect(secrets::list_sql(false, true), "sqlite_autoindex_secrets_1");
 }
@@ -248,4 +249,29 @@ fn reopening_keeps_the_version_and_refuses_a_newer_schema() {
         Err(e) => panic!("unexpected error {e}"),
         Ok(_) => panic!("opened a database from the future"),
     }
+}
+
+#[test]
+fn logs_of_one_row_per_event_become_chunks() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("kiln.db");
+    let conn = Connection::open(&path).expect("raw open");
+    // A database as version 6 left it: one log_events row per event.
+    for step in &schema::MIGRATIONS[..6] {
+        conn.execute_batch(step).expect("old step");
+    }
+    conn.pragma_update(None, "user_version", 6).expect("version");
+    conn.execute_batch(
+        "INSERT INTO builds (id, project, number, state, submitted_ms, doc) VALUES ('p:1', 'p', 1, 'DONE', 5, '{}');
+         INSERT INTO log_events VALUES ('p:1', 0, 10, 11, 'first\n'), ('p:1', 1, 12, 13, 'two\nlines\n');",
+    )
+    .expect("old rows");
+    drop(conn);
+
+    let store = SqliteStore::open(&path).expect("migrate");
+    let q = crate::LogQuery { from: None, forward: true, limit: 10, start_ms: None, end_ms: None };
+    let events = crate::Store::read_log(&store, "p:1", &q).expect("read");
+    let messages: Vec<(i64, i64, &str)> = events.iter().map(|e| (e.seq, e.timestamp_ms, e.message.as_str())).collect();
+    assert_eq!(messages, [(0, 10, "first\n"), (1, 12, "two\nlines\n")]);
+    assert_eq!(crate::Store::append_log_lines(&store, "p:1", &[]).expect("len"), 2);
 }
