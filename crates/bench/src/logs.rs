@@ -1,6 +1,7 @@
 //! Log throughput: one build writing a large stream to stdout, beside the same stream piped
 //! into `cat > /dev/null` and the same build discarding it.
 
+use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -11,6 +12,8 @@ use crate::server::rss_kib;
 pub struct LogThroughput {
     pub bytes: u64,
     pub pipe_seconds: f64,
+    /// The same stream into a file beside the data dir: the floor of keeping it at all.
+    pub file_seconds: f64,
     pub build_discarding_seconds: f64,
     pub build_capturing_seconds: f64,
     pub rss_before_kib: Option<u64>,
@@ -20,6 +23,10 @@ pub struct LogThroughput {
 impl LogThroughput {
     pub fn pipe_mib_s(&self) -> f64 {
         mib(self.bytes) / self.pipe_seconds.max(1e-9)
+    }
+
+    pub fn file_mib_s(&self) -> f64 {
+        mib(self.bytes) / self.file_seconds.max(1e-9)
     }
 
     /// The stream over the time capture took: the capturing build less the fixed cost of a
@@ -42,22 +49,27 @@ fn stream(bytes: u64) -> String {
     )
 }
 
-pub fn measure(addr: &str, server_pid: u32, bytes: u64) -> Result<LogThroughput, String> {
+/// Runs `sh -c script` and returns its wall time.
+fn timed_shell(script: &str) -> Result<f64, String> {
+    let t = Instant::now();
+    let status = Command::new("sh").args(["-c", script]).stdout(Stdio::null()).status().map_err(|e| e.to_string())?;
+    if !status.success() {
+        return Err(format!("`{script}` failed"));
+    }
+    Ok(t.elapsed().as_secs_f64())
+}
+
+/// `scratch` is a directory on the data dir's file system, for the file baseline.
+pub fn measure(addr: &str, server_pid: u32, bytes: u64, scratch: &Path) -> Result<LogThroughput, String> {
     let mut conn = Connection::open(addr).map_err(|e| e.to_string())?;
     let discard = format!("{} > /dev/null", stream(bytes));
     builds::create_project(&mut conn, "bench-log-discard", &[&discard])?;
     builds::create_project(&mut conn, "bench-log-capture", &[&stream(bytes)])?;
 
-    let t = Instant::now();
-    let status = Command::new("sh")
-        .args(["-c", &format!("{} | cat > /dev/null", stream(bytes))])
-        .stdout(Stdio::null())
-        .status()
-        .map_err(|e| e.to_string())?;
-    if !status.success() {
-        return Err("the pipe baseline failed".into());
-    }
-    let pipe_seconds = t.elapsed().as_secs_f64();
+    let pipe_seconds = timed_shell(&format!("{} | cat > /dev/null", stream(bytes)))?;
+    let file = scratch.join("log-baseline.txt");
+    let file_seconds = timed_shell(&format!("{} | cat > '{}'", stream(bytes), file.display()))?;
+    let _ = std::fs::remove_file(&file);
 
     let (build_discarding_seconds, _) = timed_build(&mut conn, "bench-log-discard", server_pid)?;
     let rss_before_kib = rss_kib(server_pid);
@@ -65,6 +77,7 @@ pub fn measure(addr: &str, server_pid: u32, bytes: u64) -> Result<LogThroughput,
     Ok(LogThroughput {
         bytes,
         pipe_seconds,
+        file_seconds,
         build_discarding_seconds,
         build_capturing_seconds,
         rss_before_kib,

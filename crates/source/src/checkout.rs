@@ -59,10 +59,21 @@ pub(crate) fn check_out(
     if !branch.fetched {
         quiet(git, &["update-ref", &format!("refs/heads/{}", branch.name), &sha])?;
     } else if branch.default {
-        let tracking = format!("refs/remotes/origin/{}", branch.name);
-        quiet(git, &["symbolic-ref", "refs/remotes/origin/HEAD", &tracking])?;
+        record_origin_head(git, dest, &format!("refs/remotes/origin/{}", branch.name))?;
     }
     Ok(sha)
+}
+
+/// Points `origin/HEAD` at `tracking`, as a clone does. With the files ref storage (`git
+/// init`'s default) a symbolic ref is a file holding `ref: <target>` (gitrepository-layout),
+/// so writing it saves a git process at every build's start; other storage asks git.
+fn record_origin_head(git: &Git<'_>, dest: &Path, tracking: &str) -> Result<(), SourceError> {
+    let git_dir = dest.join(".git");
+    let remotes = git_dir.join("refs").join("remotes").join("origin");
+    if !git_dir.join("reftable").exists() && remotes.is_dir() {
+        return std::fs::write(remotes.join("HEAD"), format!("ref: {tracking}\n")).map_err(SourceError::Io);
+    }
+    quiet(git, &["symbolic-ref", "refs/remotes/origin/HEAD", tracking])
 }
 
 /// The commit a detached HEAD points at. A detached HEAD is stored as the commit id in

@@ -25,7 +25,7 @@ fn assert_clean_detached(run: &Run, commit: &str) {
 }
 
 #[test]
-fn common_versions_take_four_git_commands_and_the_default_branch_five() {
+fn common_versions_and_the_default_branch_take_four_git_commands() {
     let up = Upstream::new();
     let (r, commands) = traced(&up, Some("feature"), Some(1));
     assert_clean_detached(&r, &up.f1);
@@ -33,7 +33,10 @@ fn common_versions_take_four_git_commands_and_the_default_branch_five() {
 
     let (r, commands) = traced(&up, None, Some(1));
     assert_clean_detached(&r, &up.c3);
-    assert_eq!(commands, ["init", "ls-remote", "fetch", "checkout", "symbolic-ref"]);
+    // origin/HEAD is written as a file, not by `git symbolic-ref`; git reads it back.
+    assert_eq!(commands, ["init", "ls-remote", "fetch", "checkout"]);
+    assert_eq!(r.git(&["symbolic-ref", "refs/remotes/origin/HEAD"]), "refs/remotes/origin/trunk");
+    assert_eq!(r.git(&["rev-parse", "origin/HEAD"]), up.c3);
 
     // Tags, pull requests and commit ids: the checkout tells which commit it was.
     for (version, commit) in [("v1.0", &up.c1), ("pr/7", &up.p7), (up.merge.as_str(), &up.merge)] {
