@@ -81,7 +81,7 @@ impl Api {
     ) -> Result<ListBuildsForProjectOutput, ApiError> {
         kiln_model::validate(&input)?;
         let name = crate::names::project_name_from(input.project_name.as_deref().unwrap_or_default()).to_string();
-        self.load_project(&name)?;
+        self.require_project(&name)?;
         let order = order_of(input.sort_order, Order::Descending);
         let page = self.store.list_builds_for_project(&name, order, input.next_token.as_deref(), PAGE_SIZE)?;
         Ok(ListBuildsForProjectOutput { ids: Some(page.items), next_token: page.next })

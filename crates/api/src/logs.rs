@@ -50,31 +50,41 @@ impl Api {
         let stream = input.log_stream_name.clone().unwrap_or_default();
         let not_found = || ApiError::ResourceNotFound("The specified log stream does not exist.".to_string());
         let build_id = build_id_for_stream(&group, &stream).ok_or_else(not_found)?;
-        if self.store.get_build(&build_id)?.is_none() {
-            return Err(not_found());
-        }
+        // A stream that has events exists: the build is looked up only when a read is empty (or
+        // the token is bad), so the common read is one store call.
+        let missing = || -> Result<bool, ApiError> { Ok(self.store.get_build(&build_id)?.is_none()) };
         let limit = match input.limit {
             Some(l) if l >= 1 => (l as usize).min(MAX_EVENTS),
             _ => MAX_EVENTS,
         };
-        let cursor = match input.next_token.as_deref() {
-            Some(t) => parse_token(t)?,
-            None if input.start_from_head == Some(true) => Cursor::Forward(0),
-            None => Cursor::Backward(self.store.log_len(&build_id)?),
-        };
-        let (from, forward) = match cursor {
-            Cursor::Forward(p) => (p, true),
-            Cursor::Backward(p) => (p, false),
+        // `None`: the end of the stream, read backwards.
+        let (from, forward) = match input.next_token.as_deref() {
+            Some(t) => match parse_token(t) {
+                Ok(Cursor::Forward(p)) => (Some(p), true),
+                Ok(Cursor::Backward(p)) => (Some(p), false),
+                Err(e) => return Err(if missing()? { not_found() } else { e }),
+            },
+            None if input.start_from_head == Some(true) => (Some(0), true),
+            None => (None, false),
         };
         let events = self.store.read_log(
             &build_id,
-            &LogQuery { from: Some(from), forward, limit, start_ms: input.start_time, end_ms: input.end_time },
+            &LogQuery { from, forward, limit, start_ms: input.start_time, end_ms: input.end_time },
         )?;
+        if events.is_empty() && missing()? {
+            return Err(not_found());
+        }
         // Tokens point just past the page in each direction; at either end of the stream the
         // same token comes back, which is how CloudWatch tells a reader it has caught up.
         let (next_forward, next_backward) = match (events.first(), events.last()) {
             (Some(first), Some(last)) => (last.seq + 1, first.seq),
-            _ => (from, from),
+            _ => {
+                let at = match from {
+                    Some(at) => at,
+                    None => self.store.log_len(&build_id)?,
+                };
+                (at, at)
+            }
         };
         Ok(GetLogEventsResponse {
             events: Some(

@@ -156,10 +156,20 @@ impl Api {
     pub(crate) fn load_project(&self, name: &str) -> Result<Project, ApiError> {
         match self.store.get_project(name)? {
             Some(record) => from_doc(&record.doc),
-            None => {
-                Err(ApiError::ResourceNotFound(format!("Project cannot be found: {}", self.config.project_arn(name))))
-            }
+            None => Err(self.project_not_found(name)),
         }
+    }
+
+    /// Fails like [`Api::load_project`] when the project does not exist, without decoding it.
+    pub(crate) fn require_project(&self, name: &str) -> Result<(), ApiError> {
+        match self.store.get_project(name)? {
+            Some(_) => Ok(()),
+            None => Err(self.project_not_found(name)),
+        }
+    }
+
+    fn project_not_found(&self, name: &str) -> ApiError {
+        ApiError::ResourceNotFound(format!("Project cannot be found: {}", self.config.project_arn(name)))
     }
 
     fn check_concurrent_limit(&self, limit: i32) -> Result<(), ApiError> {

@@ -123,7 +123,7 @@ impl Api {
     pub fn delete_webhook(&self, input: DeleteWebhookInput) -> Result<DeleteWebhookOutput, ApiError> {
         kiln_model::validate(&input)?;
         let name = project_name_from(input.project_name.as_deref().unwrap_or_default()).to_string();
-        self.load_project(&name)?;
+        self.require_project(&name)?;
         if !self.store.delete_webhook(&name)? {
             return Err(self.no_webhook(&name));
         }

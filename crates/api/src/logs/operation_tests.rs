@@ -1,6 +1,9 @@
 //! The Logs operations over a real (in-memory) store: two streams written at interleaved times.
 
-use kiln_model::logs::{DescribeLogGroupsRequest, DescribeLogStreamsRequest, FilterLogEventsRequest, OrderBy};
+use kiln_model::logs::{
+    DescribeLogGroupsRequest, DescribeLogStreamsRequest, FilterLogEventsRequest, GetLogEventsRequest,
+    GetLogEventsResponse, OrderBy,
+};
 use kiln_store::{BuildRecord, BuildState, LogEvent, ProjectRecord};
 
 use crate::{Api, ApiError};
@@ -164,4 +167,47 @@ fn a_spent_budget_answers_early_with_a_token() {
             (Vec::new(), true)
         ]
     );
+}
+
+fn get(
+    api: &Api,
+    stream: &str,
+    change: impl FnOnce(&mut GetLogEventsRequest),
+) -> Result<GetLogEventsResponse, ApiError> {
+    let mut input = GetLogEventsRequest {
+        log_group_name: Some(GROUP.into()),
+        log_stream_name: Some(stream.into()),
+        ..Default::default()
+    };
+    change(&mut input);
+    api.get_log_events(input)
+}
+
+fn messages(out: &GetLogEventsResponse) -> Vec<&str> {
+    out.events.iter().flatten().filter_map(|e| e.message.as_deref()).collect()
+}
+
+#[test]
+fn get_log_events_reads_either_end_and_knows_missing_streams() {
+    let api = fixture();
+    build(&api, "web", "quiet", 400, &[]);
+    // From the end by default, from the head when asked; the tokens point past the page.
+    let tail = get(&api, "u1", |i| i.limit = Some(2)).expect("tail");
+    assert_eq!(messages(&tail), ["ERROR disk", "done u1"]);
+    assert_eq!((tail.next_forward_token.as_deref(), tail.next_backward_token.as_deref()), (Some("f/3"), Some("b/1")));
+    let head = get(&api, "u1", |i| (i.start_from_head, i.limit) = (Some(true), Some(1))).expect("head");
+    assert_eq!(messages(&head), ["start u1"]);
+    // An existing stream without events reads empty, with tokens at its (empty) end.
+    let quiet = get(&api, "quiet", |_| {}).expect("quiet");
+    assert!(messages(&quiet).is_empty());
+    assert_eq!((quiet.next_forward_token.as_deref(), quiet.next_backward_token.as_deref()), (Some("f/0"), Some("b/0")));
+    // A missing stream is ResourceNotFound, even with a token that would be refused.
+    for change in
+        [|_: &mut GetLogEventsRequest| {}, |i: &mut GetLogEventsRequest| i.next_token = Some("garbage".into())]
+    {
+        let missing = get(&api, "nope", change);
+        assert!(matches!(missing, Err(ApiError::ResourceNotFound(_))), "{missing:?}");
+    }
+    let bad = get(&api, "u1", |i| i.next_token = Some("garbage".into()));
+    assert!(matches!(bad, Err(ApiError::InvalidInput(_))), "{bad:?}");
 }
