@@ -27,6 +27,13 @@ cargo clippy --workspace --all-targets --quiet -- -D warnings
 echo "== model is generated from the vendored botocore model"
 python3 crates/model/codegen/generate.py --check
 
+if ! command -v moto_server >/dev/null; then
+  # The benchmark's baseline column; without it the column says n/a.
+  echo "== installing moto's server (the benchmark's baseline)"
+  python3 -m pip install --quiet --disable-pip-version-check 'moto[server]>=5,<6' \
+    || echo "could not install moto: the benchmark's moto column will say n/a"
+fi
+
 echo "== benchmark (quick mode, debug build: it checks the harness, not the figures)"
 cargo build --quiet -p kiln -p kiln-bench
 target/debug/kiln-bench --quick
