@@ -7,7 +7,8 @@
 //! everything), then a detached `git checkout` and optionally
 //! `git submodule update --init --recursive`. A branch, tag, pull request or fetchable
 //! commit id, and the default branch, take four git commands (`init`, `ls-remote`, `fetch`,
-//! `checkout`; `origin/HEAD` is written as a file): each one delays the build's start.
+//! `checkout`; `origin/HEAD` is written as a file): each one delays the build's start. The
+//! default branch at a limited depth (no source cache, not ssh) takes one: `git clone`.
 //!
 //! git runs with the server user's configuration (so `url.<base>.insteadOf`, credential
 //! helpers and ssh config apply) plus [`FetchRequest::git_env`], and never prompts.
@@ -25,6 +26,7 @@
 //!   deepening that ref's history when `sha` is below the requested depth.
 
 mod checkout;
+mod clone;
 mod error;
 mod git;
 mod origin;
@@ -97,6 +99,9 @@ pub fn fetch(req: &FetchRequest, log: &mut dyn FnMut(&str)) -> Result<Fetched, S
     let location = redact_urls(&req.location);
     let mut git = Git::new(&req.dest, &req.git_env, log);
     git.log(&format!("Fetching {location} at {}", if original.is_empty() { "the default branch" } else { original }));
+    if let Some(fetched) = clone_default_branch(&mut git, req, &version, depth)? {
+        return Ok(fetched);
+    }
     // No template: its sample hooks and files cost a build's start time and no build uses them.
     git.run(&["init", "-q", "--template="])?;
     let borrowed = req.reference.as_deref().and_then(|mirror| reference::borrow(&mut git, &req.dest, mirror));
@@ -122,6 +127,27 @@ pub fn fetch(req: &FetchRequest, log: &mut dyn FnMut(&str)) -> Result<Fetched, S
         reference::finish(&mut git, &req.dest, &borrowed, depth.is_some())?;
     }
     Ok(Fetched { commit: sha, branch: resolved.branch })
+}
+
+/// The default branch at a limited depth, without a source cache or ssh: one `git clone`
+/// (see `clone`); `None` when the general path must run.
+fn clone_default_branch(
+    git: &mut Git<'_>,
+    req: &FetchRequest,
+    version: &version::Version,
+    depth: Option<u32>,
+) -> Result<Option<Fetched>, SourceError> {
+    let Some(depth) = depth else { return Ok(None) };
+    if !matches!(version, version::Version::Default) || req.reference.is_some() || is_ssh(&req.location) {
+        return Ok(None);
+    }
+    let Some(fetched) = clone::default_branch(git, &req.dest, &req.location, depth)? else { return Ok(None) };
+    let branch = fetched.branch.as_deref().unwrap_or_default();
+    git.log(&format!("Resolved default branch (refs/heads/{branch}) to commit {}", fetched.commit));
+    if req.submodules {
+        checkout::update_submodules(git, &req.dest, Some(depth))?;
+    }
+    Ok(Some(fetched))
 }
 
 /// One `ls-remote` for all names; its failure is the "location unreachable" error.

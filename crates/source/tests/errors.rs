@@ -72,6 +72,8 @@ fn credentials_in_urls_never_reach_logs_or_errors() {
     // Port 1 on localhost refuses connections at once; no prompt may appear either.
     let location = "https://kiln-user:hunter2@127.0.0.1:1/o/r.git";
     let mut req = request(location, GitProvider::GitHub, None);
+    // Shallow: the clone is tried first, and its command line is logged too.
+    req.depth = Some(1);
     for key in ["no_proxy", "NO_PROXY"] {
         req.git_env.push((key.into(), "127.0.0.1".into()));
     }
@@ -167,4 +169,26 @@ fn ambiguous_short_commit_is_invalid_version() {
     let longer = &matching[0][..12];
     let r = run(request(location, GitProvider::Other, Some(longer)));
     assert_eq!(r.fetched().commit, matching[0]);
+}
+
+#[test]
+fn the_shallow_default_branch_falls_back_to_the_general_path_and_its_errors() {
+    let tmp = tempfile::TempDir::new().expect("tempdir");
+    let empty_repo = tmp.path().join("empty.git");
+    common::git(tmp.path(), &["init", "-q", "--bare", empty_repo.to_str().expect("utf-8")]);
+    let missing = "file:///nonexistent/kiln/repo.git".to_string();
+    for location in [missing, format!("file://{}", empty_repo.display())] {
+        let mut shallow = request(&location, GitProvider::Other, None);
+        shallow.depth = Some(1);
+        let shallow = run(shallow);
+        let full = run(request(&location, GitProvider::Other, None));
+        // The clone was tried, then the general path ran in the emptied directory and failed
+        // as it does without a depth.
+        assert!(shallow.logs.iter().any(|l| l.starts_with("git clone")), "{:?}", shallow.logs);
+        assert!(shallow.logs.iter().any(|l| l.starts_with("git init")), "{:?}", shallow.logs);
+        let (Err(shallow_error), Err(full_error)) = (&shallow.result, &full.result) else {
+            panic!("{location}: {:?} / {:?}", shallow.result, full.result);
+        };
+        assert_eq!(shallow_error.to_string(), full_error.to_string(), "{location}");
+    }
 }

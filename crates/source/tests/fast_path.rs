@@ -25,15 +25,24 @@ fn assert_clean_detached(run: &Run, commit: &str) {
 }
 
 #[test]
-fn common_versions_and_the_default_branch_take_four_git_commands() {
+fn common_versions_take_four_git_commands_and_the_shallow_default_branch_one() {
     let up = Upstream::new();
     let (r, commands) = traced(&up, Some("feature"), Some(1));
     assert_clean_detached(&r, &up.f1);
     assert_eq!(commands, ["init", "ls-remote", "fetch", "checkout"]);
 
+    // The default branch at a depth: one clone, left as the general path leaves it.
     let (r, commands) = traced(&up, None, Some(1));
     assert_clean_detached(&r, &up.c3);
-    // origin/HEAD is written as a file, not by `git symbolic-ref`; git reads it back.
+    assert_eq!(commands, ["clone"]);
+    assert_eq!(r.fetched().branch.as_deref(), Some("trunk"));
+    assert_eq!(r.git(&["symbolic-ref", "refs/remotes/origin/HEAD"]), "refs/remotes/origin/trunk");
+    assert_eq!(r.git(&["rev-parse", "origin/HEAD", "refs/heads/trunk"]), format!("{}\n{}", up.c3, up.c3));
+    assert_eq!(r.git(&["rev-parse", "--is-shallow-repository"]), "true");
+
+    // Full history takes the general path; origin/HEAD is written as a file there.
+    let (r, commands) = traced(&up, None, None);
+    assert_clean_detached(&r, &up.c3);
     assert_eq!(commands, ["init", "ls-remote", "fetch", "checkout"]);
     assert_eq!(r.git(&["symbolic-ref", "refs/remotes/origin/HEAD"]), "refs/remotes/origin/trunk");
     assert_eq!(r.git(&["rev-parse", "origin/HEAD"]), up.c3);
