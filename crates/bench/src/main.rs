@@ -116,14 +116,10 @@ fn run(options: &Options) -> Result<(), String> {
     let repo = make_repo(tmp.path())?;
     let sandboxed = bwrap_works();
 
-    eprintln!("kiln-bench: floor...");
-    let floor = measure_floor(&repo, tmp.path(), latency_runs, false)?;
-    let floor_bwrap = if sandboxed { Some(measure_floor(&repo, tmp.path(), latency_runs, true)?) } else { None };
-
     eprintln!("kiln-bench: memory...");
     let memory = memory::measure(&options.kiln, &tmp.path().join("memory"), sizes.running_builds)?;
 
-    eprintln!("kiln-bench: first command latency...");
+    eprintln!("kiln-bench: first command latency, beside the floor...");
     let server = KilnServer::start(&options.kiln, &tmp.path().join("data"), &[])?;
     let mut conn = Connection::open(&server.addr).map_err(|e| e.to_string())?;
     let buildspec = "version: 0.2\nphases:\n  build:\n    commands:\n      - echo KILN_T=$(date +%s%N)\n";
@@ -133,8 +129,18 @@ fn run(options: &Options) -> Result<(), String> {
         json!({"type": "CODECOMMIT", "location": repo.display().to_string(), "buildspec": buildspec, "gitCloneDepth": 1}),
     )?;
     // One warm-up build so that first-use costs (page cache, binary loading) are not counted.
-    measure_kiln(&mut conn, 1)?;
-    let kiln = measure_kiln(&mut conn, latency_runs)?;
+    kiln_sample(&mut conn)?;
+    // The floor and Kiln take turns, one sample each, so that the machine's speed drifting
+    // during the run (it does, on shared hosts) moves both alike.
+    let (mut floor, mut floor_bwrap, mut kiln) = (Vec::new(), Vec::new(), Vec::new());
+    for i in 0..latency_runs {
+        floor.push(floor_sample(&repo, &tmp.path().join(format!("floor-{i}")), false)?);
+        if sandboxed {
+            floor_bwrap.push(floor_sample(&repo, &tmp.path().join(format!("floor-bwrap-{i}")), true)?);
+        }
+        kiln.push(kiln_sample(&mut conn)?);
+    }
+    let floor_bwrap = sandboxed.then_some(floor_bwrap);
     let concurrency = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
     eprintln!("kiln-bench: queue drain...");
     let drain = drain::measure(&server.addr, sizes.drain_builds, concurrency, sandboxed)?;
@@ -197,35 +203,30 @@ fn git(dir: &Path, args: &[&str]) -> Result<String, String> {
     Ok(String::from_utf8_lossy(&out.stdout).to_string())
 }
 
-/// The floor: clone the repository shallowly, then run a first command that prints the clock
-/// (inside bubblewrap when `sandboxed`, as Kiln runs it).
-fn measure_floor(repo: &Path, base: &Path, runs: usize, sandboxed: bool) -> Result<Vec<f64>, String> {
+/// The floor: clone the repository shallowly into `dest`, then run a first command that
+/// prints the clock (inside bubblewrap when `sandboxed`, as Kiln runs it); milliseconds.
+fn floor_sample(repo: &Path, dest: &Path, sandboxed: bool) -> Result<f64, String> {
     let url = format!("file://{}", repo.display());
-    let mut samples = Vec::with_capacity(runs);
-    for i in 0..runs {
-        let dest = base.join(format!("floor-{sandboxed}-{i}"));
-        let t0 = now_ns();
-        let clone = Command::new("git").args(["clone", "-q", "--depth", "1", &url]).arg(&dest).status();
-        if !clone.map(|s| s.success()).unwrap_or(false) {
-            return Err("floor: git clone failed".into());
-        }
-        let mut first = if sandboxed {
-            let mut c = Command::new("bwrap");
-            c.args(["--die-with-parent", "--unshare-all", "--share-net", "--ro-bind", "/", "/", "--dev", "/dev"]);
-            c.args(["--proc", "/proc", "--tmpfs", "/tmp", "--bind"]).arg(&dest).arg(&dest).arg("--chdir").arg(&dest);
-            c.args(["sh", "-c", "date +%s%N"]);
-            c
-        } else {
-            let mut c = Command::new("sh");
-            c.args(["-c", "date +%s%N"]).current_dir(&dest);
-            c
-        };
-        let out = first.output().map_err(|e| e.to_string())?;
-        let t1: u128 = String::from_utf8_lossy(&out.stdout).trim().parse().map_err(|_| "floor: bad date output")?;
-        samples.push((t1.saturating_sub(t0)) as f64 / 1e6);
-        let _ = std::fs::remove_dir_all(&dest);
+    let t0 = now_ns();
+    let clone = Command::new("git").args(["clone", "-q", "--depth", "1", &url]).arg(dest).status();
+    if !clone.map(|s| s.success()).unwrap_or(false) {
+        return Err("floor: git clone failed".into());
     }
-    Ok(samples)
+    let mut first = if sandboxed {
+        let mut c = Command::new("bwrap");
+        c.args(["--die-with-parent", "--unshare-all", "--share-net", "--ro-bind", "/", "/", "--dev", "/dev"]);
+        c.args(["--proc", "/proc", "--tmpfs", "/tmp", "--bind"]).arg(dest).arg(dest).arg("--chdir").arg(dest);
+        c.args(["sh", "-c", "date +%s%N"]);
+        c
+    } else {
+        let mut c = Command::new("sh");
+        c.args(["-c", "date +%s%N"]).current_dir(dest);
+        c
+    };
+    let out = first.output().map_err(|e| e.to_string())?;
+    let t1: u128 = String::from_utf8_lossy(&out.stdout).trim().parse().map_err(|_| "floor: bad date output")?;
+    let _ = std::fs::remove_dir_all(dest);
+    Ok((t1.saturating_sub(t0)) as f64 / 1e6)
 }
 
 fn bwrap_works() -> bool {
@@ -247,57 +248,53 @@ fn create_project(conn: &mut Connection, name: &str, source: Value) -> Result<()
     Ok(())
 }
 
-/// StartBuild → the clock printed by the build's first command, one build at a time.
-fn measure_kiln(conn: &mut Connection, runs: usize) -> Result<Vec<f64>, String> {
-    let mut samples = Vec::with_capacity(runs);
-    for _ in 0..runs {
-        let t0 = now_ns();
-        let (status, out) = conn
-            .call("CodeBuild_20161006.StartBuild", &json!({"projectName": "bench-git"}).to_string())
+/// StartBuild → the clock printed by the build's first command, for one build; milliseconds.
+fn kiln_sample(conn: &mut Connection) -> Result<f64, String> {
+    let t0 = now_ns();
+    let (status, out) = conn
+        .call("CodeBuild_20161006.StartBuild", &json!({"projectName": "bench-git"}).to_string())
+        .map_err(|e| e.to_string())?;
+    if status != 200 {
+        return Err(format!("StartBuild: {out}"));
+    }
+    let id = out["build"]["id"].as_str().unwrap_or_default().to_string();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let build = loop {
+        let (_, b) = conn
+            .call("CodeBuild_20161006.BatchGetBuilds", &json!({"ids": [id]}).to_string())
             .map_err(|e| e.to_string())?;
-        if status != 200 {
-            return Err(format!("StartBuild: {out}"));
+        if b["builds"][0]["buildComplete"].as_bool() == Some(true) {
+            break b["builds"][0].clone();
         }
-        let id = out["build"]["id"].as_str().unwrap_or_default().to_string();
-        let deadline = Instant::now() + Duration::from_secs(60);
-        let build = loop {
-            let (_, b) = conn
-                .call("CodeBuild_20161006.BatchGetBuilds", &json!({"ids": [id]}).to_string())
-                .map_err(|e| e.to_string())?;
-            if b["builds"][0]["buildComplete"].as_bool() == Some(true) {
-                break b["builds"][0].clone();
-            }
-            if Instant::now() > deadline {
-                return Err(format!("build {id} did not finish"));
-            }
-            // The figure is the build's own clock, not when the poll sees the end: polling
-            // faster would only take CPU from the build on a 2-core machine.
-            std::thread::sleep(Duration::from_millis(20));
-        };
-        if build["buildStatus"] != "SUCCEEDED" {
-            let failed: Vec<String> = build["phases"]
-                .as_array()
-                .into_iter()
-                .flatten()
-                .filter(|p| p["phaseStatus"].as_str().is_some_and(|s| s != "SUCCEEDED"))
-                .map(|p| format!("{} {} {}", p["phaseType"], p["phaseStatus"], p["contexts"]))
-                .collect();
-            return Err(format!("build {id} ended {}: {}", build["buildStatus"], failed.join("; ")));
+        if Instant::now() > deadline {
+            return Err(format!("build {id} did not finish"));
         }
-        let request = json!({
-            "logGroupName": build["logs"]["groupName"],
-            "logStreamName": build["logs"]["streamName"],
-            "startFromHead": true,
-        });
-        let (_, log) = conn.call("Logs_20140328.GetLogEvents", &request.to_string()).map_err(|e| e.to_string())?;
-        let t1 = log["events"]
+        // The figure is the build's own clock, not when the poll sees the end: polling
+        // faster would only take CPU from the build on a 2-core machine.
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    if build["buildStatus"] != "SUCCEEDED" {
+        let failed: Vec<String> = build["phases"]
             .as_array()
             .into_iter()
             .flatten()
-            .filter_map(|e| e["message"].as_str())
-            .find_map(|m| m.strip_prefix("KILN_T=").and_then(|v| v.trim().parse::<u128>().ok()))
-            .ok_or_else(|| format!("build {id}: no KILN_T line in the log"))?;
-        samples.push((t1.saturating_sub(t0)) as f64 / 1e6);
+            .filter(|p| p["phaseStatus"].as_str().is_some_and(|s| s != "SUCCEEDED"))
+            .map(|p| format!("{} {} {}", p["phaseType"], p["phaseStatus"], p["contexts"]))
+            .collect();
+        return Err(format!("build {id} ended {}: {}", build["buildStatus"], failed.join("; ")));
     }
-    Ok(samples)
+    let request = json!({
+        "logGroupName": build["logs"]["groupName"],
+        "logStreamName": build["logs"]["streamName"],
+        "startFromHead": true,
+    });
+    let (_, log) = conn.call("Logs_20140328.GetLogEvents", &request.to_string()).map_err(|e| e.to_string())?;
+    let t1 = log["events"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|e| e["message"].as_str())
+        .find_map(|m| m.strip_prefix("KILN_T=").and_then(|v| v.trim().parse::<u128>().ok()))
+        .ok_or_else(|| format!("build {id}: no KILN_T line in the log"))?;
+    Ok((t1.saturating_sub(t0)) as f64 / 1e6)
 }
