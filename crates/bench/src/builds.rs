@@ -33,11 +33,15 @@ pub fn get(conn: &mut Connection, ids: &[String]) -> Result<Vec<Value>, String> 
     Ok(builds)
 }
 
-/// Polls until every build satisfies `done`; returns their last documents.
+/// How often the waits below poll, unless told otherwise.
+pub const POLL: Duration = Duration::from_millis(5);
+
+/// Polls every `every` until every build satisfies `done`; returns their last documents.
 pub fn wait_until(
     conn: &mut Connection,
     ids: &[String],
     timeout: Duration,
+    every: Duration,
     done: &dyn Fn(&Value) -> bool,
 ) -> Result<Vec<Value>, String> {
     let deadline = Instant::now() + timeout;
@@ -53,7 +57,7 @@ pub fn wait_until(
         if Instant::now() > deadline {
             return Err(format!("{} builds not done within {} s", ids.len(), timeout.as_secs()));
         }
-        std::thread::sleep(Duration::from_millis(5));
+        std::thread::sleep(every);
     }
 }
 
@@ -61,9 +65,14 @@ pub fn complete(build: &Value) -> bool {
     build["buildComplete"].as_bool() == Some(true)
 }
 
-/// Waits for the builds to finish and fails unless all succeeded.
-pub fn wait_succeeded(conn: &mut Connection, ids: &[String], timeout: Duration) -> Result<Vec<Value>, String> {
-    let builds = wait_until(conn, ids, timeout, &complete)?;
+/// Waits for the builds to finish, polling every `every`, and fails unless all succeeded.
+pub fn wait_succeeded(
+    conn: &mut Connection,
+    ids: &[String],
+    timeout: Duration,
+    every: Duration,
+) -> Result<Vec<Value>, String> {
+    let builds = wait_until(conn, ids, timeout, every, &complete)?;
     if let Some(bad) = builds.iter().find(|b| b["buildStatus"] != "SUCCEEDED") {
         return Err(format!("build {} ended {} ({})", bad["id"], bad["buildStatus"], failed_phases(bad)));
     }
@@ -71,7 +80,7 @@ pub fn wait_succeeded(conn: &mut Connection, ids: &[String], timeout: Duration) 
 }
 
 /// The phases that did not succeed, with their contexts.
-fn failed_phases(build: &Value) -> String {
+pub fn failed_phases(build: &Value) -> String {
     let failed: Vec<String> = build["phases"]
         .as_array()
         .into_iter()

@@ -42,7 +42,7 @@ pub fn measure(addr: &str, count: usize, concurrency: usize, sandboxed: bool) ->
     })?;
     let submit_seconds = started.elapsed().as_secs_f64();
     let ids = ids.into_inner().map_err(|_| "poisoned".to_string())?;
-    builds::wait_succeeded(&mut conn, &ids, Duration::from_secs(3600))?;
+    builds::wait_succeeded(&mut conn, &ids, Duration::from_secs(3600), builds::POLL)?;
     let drain_seconds = started.elapsed().as_secs_f64();
     let own_processes_ms = own_processes(sandboxed, 20)?;
     Ok(Drain {

@@ -24,7 +24,7 @@ pub fn measure(kiln: &Path, base: &Path, count: usize, load: Load) -> Result<His
     let project = "bench-history";
     builds::create_project(&mut conn, project, &["true"])?;
     let template = builds::start(&mut conn, project)?;
-    builds::wait_succeeded(&mut conn, std::slice::from_ref(&template), Duration::from_secs(60))?;
+    builds::wait_succeeded(&mut conn, std::slice::from_ref(&template), Duration::from_secs(60), builds::POLL)?;
     let seeding = Instant::now();
     let ids = seed::seed(&data.join("kiln.db"), &template, count.saturating_sub(1))?;
     let seed_seconds = seeding.elapsed().as_secs_f64();

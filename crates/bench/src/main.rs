@@ -26,7 +26,7 @@ mod stats;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use http::Connection;
 use serde_json::{Value, json};
@@ -233,62 +233,29 @@ fn bwrap_works() -> bool {
     Command::new("bwrap").args(["--ro-bind", "/", "/", "true"]).status().map(|s| s.success()).unwrap_or(false)
 }
 
+/// CreateProject of `name` with `source` (the rest as every bench project has it).
 fn create_project(conn: &mut Connection, name: &str, source: Value) -> Result<(), String> {
-    let body = json!({
-        "name": name,
-        "source": source,
-        "artifacts": {"type": "NO_ARTIFACTS"},
-        "environment": {"type": "LINUX_CONTAINER", "image": "aws/codebuild/standard:7.0", "computeType": "BUILD_GENERAL1_SMALL"},
-        "serviceRole": "arn:aws:iam::000000000000:role/bench",
-    });
-    let (status, out) = conn.call("CodeBuild_20161006.CreateProject", &body.to_string()).map_err(|e| e.to_string())?;
-    if status != 200 {
-        return Err(format!("CreateProject {name}: {out}"));
-    }
-    Ok(())
+    let mut body = api::project_body(name);
+    body["source"] = source;
+    load::json_call(conn, "CodeBuild_20161006.CreateProject", &body.to_string()).map(|_| ())
 }
 
 /// StartBuild → the clock printed by the build's first command, for one build; milliseconds.
 fn kiln_sample(conn: &mut Connection) -> Result<f64, String> {
     let t0 = now_ns();
-    let (status, out) = conn
-        .call("CodeBuild_20161006.StartBuild", &json!({"projectName": "bench-git"}).to_string())
-        .map_err(|e| e.to_string())?;
-    if status != 200 {
-        return Err(format!("StartBuild: {out}"));
-    }
-    let id = out["build"]["id"].as_str().unwrap_or_default().to_string();
-    let deadline = Instant::now() + Duration::from_secs(60);
-    let build = loop {
-        let (_, b) = conn
-            .call("CodeBuild_20161006.BatchGetBuilds", &json!({"ids": [id]}).to_string())
-            .map_err(|e| e.to_string())?;
-        if b["builds"][0]["buildComplete"].as_bool() == Some(true) {
-            break b["builds"][0].clone();
-        }
-        if Instant::now() > deadline {
-            return Err(format!("build {id} did not finish"));
-        }
-        // The figure is the build's own clock, not when the poll sees the end: polling
-        // faster would only take CPU from the build on a 2-core machine.
-        std::thread::sleep(Duration::from_millis(20));
-    };
-    if build["buildStatus"] != "SUCCEEDED" {
-        let failed: Vec<String> = build["phases"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .filter(|p| p["phaseStatus"].as_str().is_some_and(|s| s != "SUCCEEDED"))
-            .map(|p| format!("{} {} {}", p["phaseType"], p["phaseStatus"], p["contexts"]))
-            .collect();
-        return Err(format!("build {id} ended {}: {}", build["buildStatus"], failed.join("; ")));
-    }
+    let id = builds::start(conn, "bench-git")?;
+    // The figure is the build's own clock, not when the poll sees the end: polling faster
+    // would only take CPU from the build on a 2-core machine.
+    let build =
+        builds::wait_succeeded(conn, std::slice::from_ref(&id), Duration::from_secs(60), Duration::from_millis(20))?
+            .pop()
+            .ok_or_else(|| format!("build {id}: not found"))?;
     let request = json!({
         "logGroupName": build["logs"]["groupName"],
         "logStreamName": build["logs"]["streamName"],
         "startFromHead": true,
     });
-    let (_, log) = conn.call("Logs_20140328.GetLogEvents", &request.to_string()).map_err(|e| e.to_string())?;
+    let log = load::json_call(conn, "Logs_20140328.GetLogEvents", &request.to_string())?;
     let t1 = log["events"]
         .as_array()
         .into_iter()

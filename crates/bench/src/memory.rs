@@ -22,12 +22,12 @@ pub fn measure(kiln: &Path, data: &Path, running: usize) -> Result<Memory, Strin
     builds::create_project(&mut conn, "bench-memory", &["sleep 600"])?;
     let idle_kib = rss_kib(server.pid());
     let ids: Vec<String> = (0..running).map(|_| builds::start(&mut conn, "bench-memory")).collect::<Result<_, _>>()?;
-    builds::wait_until(&mut conn, &ids, Duration::from_secs(300), &|b| b["currentPhase"] == "BUILD")?;
+    builds::wait_until(&mut conn, &ids, Duration::from_secs(300), builds::POLL, &|b| b["currentPhase"] == "BUILD")?;
     let running_kib = rss_kib(server.pid());
     // Stop them rather than leave sleeping processes behind the killed server.
     for id in &ids {
         json_call(&mut conn, "CodeBuild_20161006.StopBuild", &serde_json::json!({"id": id}).to_string())?;
     }
-    builds::wait_until(&mut conn, &ids, Duration::from_secs(60), &builds::complete)?;
+    builds::wait_until(&mut conn, &ids, Duration::from_secs(60), builds::POLL, &builds::complete)?;
     Ok(Memory { idle_kib, running, running_kib })
 }
