@@ -74,8 +74,11 @@ pub(super) fn scan(conn: &Connection, q: &LogScan, visit: &mut dyn FnMut(Scanned
         let build_id: String = row.get(0).db()?;
         let chunk = Chunk::from_row(row, 1).db()?;
         for (seq, message) in chunk.messages() {
-            let position = LogPosition { timestamp_ms: chunk.timestamp_ms, build_id: build_id.clone(), seq };
-            if q.after.as_ref().is_some_and(|after| position <= *after) {
+            // (timestamp, build, seq) order, as `LogPosition` compares; no id copied to compare.
+            let passed = |a: &LogPosition| {
+                (chunk.timestamp_ms, build_id.as_str(), seq) <= (a.timestamp_ms, a.build_id.as_str(), a.seq)
+            };
+            if q.after.as_ref().is_some_and(passed) {
                 continue;
             }
             visited += 1;
