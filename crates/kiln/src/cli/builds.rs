@@ -1,14 +1,12 @@
 //! `kiln builds list|get|stop|retry`.
 
-use std::io::Write as _;
-
 use anyhow::{Context as _, bail};
 use clap::{Args, Subcommand};
 use serde_json::{Value, json};
 
 use super::client::Client;
 use super::commands::ClientArgs;
-use super::output::{Column, Format, col, render, time_col};
+use super::output::{self, Column, Format, col, time_col};
 use super::{exit, start_build};
 
 /// BatchGetBuilds takes at most this many ids.
@@ -69,11 +67,7 @@ pub fn run(args: BuildsArgs) -> anyhow::Result<u8> {
         BuildsCommand::Get { ids } => {
             let answer = batch_get(&client, &ids)?;
             print(format, &answer, &answer["builds"])?;
-            let missing = answer["buildsNotFound"].as_array().map(Vec::as_slice).unwrap_or_default();
-            if !missing.is_empty() {
-                let names: Vec<&str> = missing.iter().filter_map(Value::as_str).collect();
-                bail!("builds not found: {}", names.join(", "));
-            }
+            output::fail_on_not_found(&answer, "buildsNotFound", "builds")?;
             Ok(exit::SUCCEEDED)
         }
         BuildsCommand::Stop { id } => {
@@ -91,11 +85,7 @@ pub fn run(args: BuildsArgs) -> anyhow::Result<u8> {
 }
 
 fn print(format: Format, answer: &Value, builds: &Value) -> anyhow::Result<u8> {
-    let records = builds.as_array().map(Vec::as_slice).unwrap_or_default();
-    let mut out = std::io::stdout().lock();
-    out.write_all(render(format, answer, records, &COLUMNS).as_bytes())?;
-    out.flush()?;
-    Ok(exit::SUCCEEDED)
+    output::print(format, answer, builds, &COLUMNS)
 }
 
 /// Up to `max` build ids, newest first, following nextToken.

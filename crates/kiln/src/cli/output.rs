@@ -29,6 +29,22 @@ pub const fn time_col(header: &'static str, pointer: &'static str) -> Column {
     Column { header, pointer, time: true }
 }
 
+/// Prints `records` (an array of `answer`) in `format` under `columns` to stdout.
+pub fn print(format: Format, answer: &Value, records: &Value, columns: &[Column]) -> anyhow::Result<u8> {
+    use std::io::Write as _;
+    let records = records.as_array().map(Vec::as_slice).unwrap_or_default();
+    let mut out = std::io::stdout().lock();
+    out.write_all(render(format, answer, records, columns).as_bytes())?;
+    out.flush()?;
+    Ok(super::exit::SUCCEEDED)
+}
+
+/// Fails naming what a Batch* answer's `field` (`buildsNotFound`, ...) lists, if anything.
+pub fn fail_on_not_found(answer: &Value, field: &str, what: &str) -> anyhow::Result<()> {
+    let missing: Vec<&str> = answer[field].as_array().into_iter().flatten().filter_map(Value::as_str).collect();
+    if missing.is_empty() { Ok(()) } else { anyhow::bail!("{what} not found: {}", missing.join(", ")) }
+}
+
 /// Renders `raw` (the API's answer) as JSON, or `records` under `columns`.
 pub fn render(format: Format, raw: &Value, records: &[Value], columns: &[Column]) -> String {
     match format {

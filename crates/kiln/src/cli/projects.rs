@@ -1,7 +1,7 @@
 //! `kiln projects create|update|list|get|delete`. create and update take the JSON of
 //! `aws codebuild create-project --cli-input-json` (the API's request), sent as it is.
 
-use std::io::{Read as _, Write as _};
+use std::io::Read as _;
 
 use anyhow::{Context as _, bail};
 use clap::{Args, Subcommand};
@@ -10,7 +10,7 @@ use serde_json::{Value, json};
 use super::client::Client;
 use super::commands::ClientArgs;
 use super::exit;
-use super::output::{Column, Format, col, render, time_col};
+use super::output::{self, Column, Format, col, time_col};
 
 /// BatchGetProjects takes at most this many names.
 const BATCH: usize = 100;
@@ -82,11 +82,7 @@ pub fn run(args: ProjectsArgs) -> anyhow::Result<u8> {
             }
             let answer = client.codebuild("BatchGetProjects", &json!({ "names": names }))?;
             print(format, &answer, &answer["projects"])?;
-            let missing = answer["projectsNotFound"].as_array().map(Vec::as_slice).unwrap_or_default();
-            if !missing.is_empty() {
-                let names: Vec<&str> = missing.iter().filter_map(Value::as_str).collect();
-                bail!("projects not found: {}", names.join(", "));
-            }
+            output::fail_on_not_found(&answer, "projectsNotFound", "projects")?;
             Ok(exit::SUCCEEDED)
         }
         ProjectsCommand::Delete { name } => {
@@ -100,11 +96,7 @@ pub fn run(args: ProjectsArgs) -> anyhow::Result<u8> {
 }
 
 fn print(format: Format, answer: &Value, projects: &Value) -> anyhow::Result<u8> {
-    let records = projects.as_array().map(Vec::as_slice).unwrap_or_default();
-    let mut out = std::io::stdout().lock();
-    out.write_all(render(format, answer, records, &COLUMNS).as_bytes())?;
-    out.flush()?;
-    Ok(exit::SUCCEEDED)
+    output::print(format, answer, projects, &COLUMNS)
 }
 
 fn list_names(client: &Client) -> anyhow::Result<Vec<String>> {
