@@ -179,6 +179,8 @@ fn a_stopped_build_exits_5_and_builds_can_be_listed_fetched_and_retried() {
     assert!(table.lines().nth(1).unwrap_or_default().starts_with(&format!("{id}  ")), "{table}");
     let out = run(&server, &["builds", "get", "cli-slow:00000000-0000-0000-0000-000000000000"]);
     assert_eq!(out.status.code(), Some(2), "an unknown build: {}", describe(&out));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("builds not found: cli-slow:00000000-0000-0000-0000-000000000000"), "{err}");
 
     // retry: a new build of the same project; with --follow it runs to the end (stop it again).
     let out = run(&server, &["builds", "retry", &id, "--output", "text"]);
@@ -266,6 +268,7 @@ fn projects_are_created_from_cli_input_json_and_managed() {
     assert!(run(&server, &["projects", "delete", "from-stdin"]).status.success());
     let out = run(&server, &["projects", "get", "from-stdin"]);
     assert_eq!(out.status.code(), Some(2), "a deleted project: {}", describe(&out));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("projects not found: from-stdin"), "{}", describe(&out));
     let out = run(&server, &["projects", "create", "--cli-input-json", "[1]"]);
     assert_eq!(out.status.code(), Some(2), "not an object: {}", describe(&out));
 }
