@@ -11,7 +11,7 @@ pub mod cache;
 mod error;
 pub mod events;
 pub mod lifecycle;
-mod logs;
+pub mod logs;
 mod names;
 mod projects;
 mod reports;

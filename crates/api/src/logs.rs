@@ -3,7 +3,7 @@
 
 mod describe;
 mod filter;
-mod names;
+pub mod names;
 #[cfg(test)]
 mod operation_tests;
 mod pattern;
@@ -36,8 +36,8 @@ fn parse_token(token: &str) -> Result<Cursor, ApiError> {
 
 /// The build id behind a CodeBuild log group and stream.
 pub fn build_id_for_stream(group: &str, stream: &str) -> Option<String> {
-    let project = group.strip_prefix("/aws/codebuild/")?;
-    if project.is_empty() || stream.is_empty() || stream.contains(':') {
+    let project = names::project_of(group)?;
+    if stream.is_empty() || stream.contains(':') {
         return None;
     }
     Some(format!("{project}:{stream}"))

@@ -7,6 +7,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use kiln_agent::protocol::Event;
+use kiln_api::logs::names;
 use kiln_model::codebuild::{Build, StatusType};
 use kiln_store::BuildRecord;
 use nix::sys::signal::{Signal, killpg};
@@ -194,16 +195,14 @@ async fn start_and_follow(
 }
 
 pub(crate) fn set_log_location(build: &mut Build, api: &kiln_api::Config) {
-    let project = build.project_name.clone().unwrap_or_default();
-    let stream = build.id.as_deref().and_then(|id| id.split_once(':')).map(|(_, u)| u.to_string()).unwrap_or_default();
-    let group = format!("/aws/codebuild/{project}");
+    let group = names::group_name(build.project_name.as_deref().unwrap_or_default());
+    let stream = names::stream_of(build.id.as_deref().unwrap_or_default()).to_string();
     let logs = build.logs.get_or_insert_with(Default::default);
     logs.deep_link = Some(format!(
         "https://console.aws.amazon.com/cloudwatch/home?region={}#logEvent:group={group};stream={stream}",
         api.region
     ));
-    logs.cloud_watch_logs_arn =
-        Some(format!("arn:aws:logs:{}:{}:log-group:{group}:log-stream:{stream}", api.region, api.account_id));
+    logs.cloud_watch_logs_arn = Some(names::stream_arn(api, &group, &stream));
     logs.group_name = Some(group);
     logs.stream_name = Some(stream);
 }

@@ -51,8 +51,8 @@ pub async fn print_logs(endpoint: &str, build_id: &str, follow: bool) -> anyhow:
     };
     let project = build["projectName"].as_str().unwrap_or_default().to_string();
     let id = build["id"].as_str().unwrap_or(build_id).to_string();
-    let stream = id.split_once(':').map(|(_, u)| u.to_string()).unwrap_or_default();
-    let group = format!("/aws/codebuild/{project}");
+    let stream = kiln_api::logs::names::stream_of(&id).to_string();
+    let group = kiln_api::logs::names::group_name(&project);
     let mut token: Option<String> = None;
     loop {
         let mut request = json!({ "logGroupName": group, "logStreamName": stream, "startFromHead": true });
