@@ -84,7 +84,8 @@ impl LogCursor {
 fn log_location(build: &Value) -> anyhow::Result<(String, String)> {
     let id = build["id"].as_str().context("the build has no id")?;
     let (project, uuid) = id.split_once(':').context("malformed build id")?;
-    let group = build["logs"]["groupName"].as_str().map_or_else(|| format!("/aws/codebuild/{project}"), str::to_string);
+    let group =
+        build["logs"]["groupName"].as_str().map_or_else(|| kiln_api::logs::names::group_name(project), str::to_string);
     let stream = build["logs"]["streamName"].as_str().unwrap_or(uuid).to_string();
     Ok((group, stream))
 }
