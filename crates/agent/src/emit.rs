@@ -3,7 +3,9 @@
 //!
 //! Every line leaves through [`Emitter::write`], which hides the build's secret values in log
 //! lines and phase contexts (see `crate::mask`): the outer stage's own lines, the lines it
-//! relays from the inner stage ([`Emitter::raw`]), and build output alike.
+//! relays from the inner stage ([`Emitter::raw`]), and build output alike. With a spool
+//! ([`Emitter::use_spool`]), command output goes into the spool file, masked the same way,
+//! and only its place there is emitted.
 
 use std::borrow::Cow;
 use std::io::Write;
@@ -12,11 +14,25 @@ use std::sync::{Arc, Mutex, PoisonError, RwLock};
 use crate::clock::{container_line, now_ms};
 use crate::mask::Secrets;
 use crate::protocol::{Context, Event};
+use crate::spool::Spool;
 
 #[derive(Clone)]
 pub struct Emitter {
     out: Arc<Mutex<Box<dyn Write + Send>>>,
     secrets: Arc<RwLock<Secrets>>,
+    /// Where command output goes.
+    spool: Arc<Mutex<Output>>,
+}
+
+/// Where [`Emitter::output`] sends command output.
+#[derive(Default)]
+enum Output {
+    /// As [`Event::Lines`].
+    #[default]
+    Events,
+    Spool(Spool),
+    /// The spool could not be written: the build is ending, output is dropped.
+    Lost,
 }
 
 impl Emitter {
@@ -25,12 +41,23 @@ impl Emitter {
     }
 
     pub fn to(out: Box<dyn Write + Send>) -> Self {
-        Emitter { out: Arc::new(Mutex::new(out)), secrets: Arc::default() }
+        Emitter { out: Arc::new(Mutex::new(out)), secrets: Arc::default(), spool: Arc::default() }
+    }
+
+    /// From now on, [`Emitter::lines`] appends to `spool` (this emitter and its clones).
+    pub fn use_spool(&self, spool: Spool) {
+        *self.spool.lock().unwrap_or_else(PoisonError::into_inner) = Output::Spool(spool);
     }
 
     /// From now on, these values are shown as `***` in every log line and phase context.
     pub fn hide(&self, values: impl IntoIterator<Item = String>) {
         self.secrets.write().unwrap_or_else(PoisonError::into_inner).add(values);
+    }
+
+    /// Every value [`Emitter::hide`] was given so far (for the inner stage, which writes
+    /// output itself when it has a spool).
+    pub fn hidden(&self) -> Vec<String> {
+        self.secrets.read().unwrap_or_else(PoisonError::into_inner).values().to_vec()
     }
 
     pub fn emit(&self, event: &Event) {
@@ -67,10 +94,39 @@ impl Emitter {
         self.emit(&Event::Log { at_ms: now_ms(), line: line.into() });
     }
 
-    /// Lines of command output read together, as one event.
-    pub fn lines(&self, lines: Vec<String>) {
-        if !lines.is_empty() {
-            self.emit(&Event::Lines { at_ms: now_ms(), lines });
+    /// Command output read together (whole lines, each ending with `\n`), as one event: into
+    /// the spool file when there is one (a failure to write it is reported once, and later
+    /// output is dropped), else as [`Event::Lines`].
+    pub fn output(&self, lines: &str) {
+        if lines.is_empty() {
+            return;
+        }
+        // Held while emitting, so that events name spool offsets in the order written.
+        let mut spool = self.spool.lock().unwrap_or_else(PoisonError::into_inner);
+        let file = match &mut *spool {
+            Output::Spool(file) => file,
+            Output::Lost => return,
+            Output::Events => {
+                drop(spool);
+                let lines = lines.split_terminator('\n').map(str::to_string).collect();
+                return self.emit(&Event::Lines { at_ms: now_ms(), lines });
+            }
+        };
+        let text = {
+            let secrets = self.secrets.read().unwrap_or_else(PoisonError::into_inner);
+            if secrets.is_empty() { Cow::Borrowed(lines) } else { Cow::Owned(mask_lines(lines, &secrets)) }
+        };
+        let at_ms = now_ms();
+        match file.append(text.as_bytes()) {
+            Ok(offset) => {
+                let len = text.len() as u64;
+                let lines = text.bytes().filter(|b| *b == b'\n').count() as u64;
+                self.emit(&Event::Spooled { at_ms, offset, len, lines });
+            }
+            Err(e) => {
+                *spool = Output::Lost;
+                self.emit(&Event::SpoolFailed { error: e.to_string() });
+            }
         }
     }
 
@@ -92,6 +148,17 @@ impl Emitter {
         let contexts = vec![context.unwrap_or(Context { status_code: String::new(), message: String::new() })];
         self.emit(&Event::PhaseEnd { phase: phase.to_string(), status: status.to_string(), contexts, at_ms: now_ms() });
     }
+}
+
+/// Whole lines with the secrets hidden line by line, as in every other log line (a value is
+/// never matched across a line's end).
+fn mask_lines(lines: &str, secrets: &Secrets) -> String {
+    let mut out = String::with_capacity(lines.len());
+    for line in lines.split_terminator('\n') {
+        out.push_str(&secrets.mask(line));
+        out.push('\n');
+    }
+    out
 }
 
 /// `event` with the secrets hidden in what reaches the build log and the phase contexts.
@@ -134,6 +201,7 @@ pub(crate) fn capture() -> (Emitter, Arc<Mutex<Vec<u8>>>) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::spool::Spool;
 
     fn text(buf: &Arc<Mutex<Vec<u8>>>) -> String {
         String::from_utf8(buf.lock().unwrap_or_else(PoisonError::into_inner).clone()).expect("utf-8")
@@ -149,7 +217,7 @@ mod tests {
         let relayed = Event::Log { at_ms: 1, line: "inner says s3cr3t".into() }.to_line();
         emit.raw(&format!("{relayed}\n"));
         emit.raw("not an event s3cr3t\n");
-        emit.lines(vec!["out s3cr3t".into(), "clean".into()]);
+        emit.output("out s3cr3t\nclean\n");
         emit.phase_end(
             "BUILD",
             "FAILED",
@@ -167,5 +235,53 @@ mod tests {
         assert!(after.contains(r#""lines":["out ***","clean"]"#), "{after}");
         assert!(after.contains(r#""message":"cmd *** failed""#), "{after}");
         assert!(after.contains("Message: cmd *** failed"), "{after}");
+    }
+
+    fn events(buf: &Arc<Mutex<Vec<u8>>>) -> Vec<Event> {
+        text(buf).lines().map(|l| Event::from_line(l).expect("an event")).collect()
+    }
+
+    #[test]
+    fn output_goes_to_the_spool_masked_and_only_its_place_is_emitted() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("spool.log");
+        std::fs::write(&path, "earlier\n").expect("write");
+        let file = std::fs::OpenOptions::new().append(true).open(&path).expect("open");
+        let (emit, buf) = capture();
+        emit.use_spool(Spool::to_file(file));
+        emit.output("plain\n\n");
+        emit.hide(["s3cr3t\n".to_string(), "other".to_string()]);
+        emit.output("a s3cr3t\nother s3cr3t\n");
+        emit.output("");
+        assert_eq!(std::fs::read_to_string(&path).expect("read"), "earlier\nplain\n\na ***\n*** ***\n");
+        let placed: Vec<(u64, u64, u64)> = events(&buf)
+            .into_iter()
+            .map(|e| match e {
+                Event::Spooled { offset, len, lines, .. } => (offset, len, lines),
+                other => panic!("only places are emitted: {other:?}"),
+            })
+            .collect();
+        assert_eq!(placed, [(8, 7, 2), (15, 14, 2)]);
+    }
+
+    #[test]
+    fn a_spool_that_cannot_be_written_is_reported_once_and_output_stops() {
+        let full = std::fs::OpenOptions::new().write(true).open("/dev/full").expect("/dev/full");
+        let (emit, buf) = capture();
+        emit.use_spool(Spool::to_file(full));
+        emit.output("lost\n");
+        emit.output("dropped too\n");
+        let events = events(&buf);
+        assert_eq!(events.len(), 1, "{events:?}");
+        assert!(matches!(&events[0], Event::SpoolFailed { error } if error.contains("space")), "{events:?}");
+    }
+
+    #[test]
+    fn without_a_spool_output_is_a_lines_event() {
+        let (emit, buf) = capture();
+        emit.output("a\r\n\nb\n");
+        let events = events(&buf);
+        let [Event::Lines { lines, .. }] = events.as_slice() else { panic!("one Lines event: {events:?}") };
+        assert_eq!(lines, &["a\r", "", "b"], "split at newlines only");
     }
 }

@@ -32,6 +32,11 @@ enum FailureDefault {
 /// Runs the phases of `job` (whose `prepared` holds the buildspec) and returns whether the
 /// build is still succeeding.
 pub fn run(job: &Job, emit: &Emitter) -> bool {
+    match job.log_spool_fd.map(crate::spool::Spool::adopt) {
+        Some(Ok(spool)) => emit.use_spool(spool),
+        Some(Err(e)) => emit.agent(&format!("Cannot write the log spool: {e}; output goes through the agent")),
+        None => {}
+    }
     let Some(prepared) = &job.prepared else {
         emit.agent("Internal error: the inner stage got no prepared buildspec");
         emit.emit(&Event::PhasesOutcome { failed: true, aborted: true });
@@ -47,7 +52,12 @@ pub fn run(job: &Job, emit: &Emitter) -> bool {
         }
     };
     let secret_env = match crate::secrets::receive_in_inner(&mut std::io::stdin().lock()) {
-        Ok(vars) => vars,
+        Ok(secrets) => {
+            // The outer stage hides these in what it relays; output in the spool is ours to hide.
+            emit.hide(secrets.hide);
+            emit.hide(secrets.env.iter().map(|(_, value)| value.clone()));
+            secrets.env
+        }
         Err(e) => {
             emit.agent(&format!("Internal error: {e}"));
             emit.emit(&Event::PhasesOutcome { failed: true, aborted: true });
@@ -190,17 +200,13 @@ fn run_with_retries(
         let sink: OutputSink = {
             let emit = emit.clone();
             let output = output.clone();
-            Arc::new(move |lines: Vec<String>| {
-                if let Ok(mut kept) = output.lock() {
-                    for line in &lines {
-                        if kept.len() >= RETRY_OUTPUT_LIMIT {
-                            break;
-                        }
-                        kept.push_str(line);
-                        kept.push('\n');
-                    }
+            Arc::new(move |lines: &str| {
+                if let Ok(mut kept) = output.lock()
+                    && kept.len() < RETRY_OUTPUT_LIMIT
+                {
+                    kept.push_str(lines);
                 }
-                emit.lines(lines)
+                emit.output(lines)
             })
         };
         let failure = run_phase(phase, session, &sink, emit, succeeding)?;

@@ -23,6 +23,7 @@ mod run_as;
 pub mod sandbox;
 mod secrets;
 pub mod shell;
+mod spool;
 mod upload;
 
 use emit::Emitter;

@@ -43,6 +43,11 @@ impl Secrets {
         self.0.is_empty()
     }
 
+    /// The values hidden, longest first (the lines of multi-line values among them).
+    pub fn values(&self) -> &[String] {
+        &self.0
+    }
+
     /// `text` with every occurrence of every secret replaced by [`MASK`].
     pub fn mask<'a>(&self, text: &'a str) -> Cow<'a, str> {
         let mut spans: Vec<(usize, usize)> = Vec::new();

@@ -4,6 +4,7 @@
 //! UPLOAD_ARTIFACTS and FINALIZING.
 
 use std::io::{BufRead, BufReader};
+use std::os::fd::AsRawFd;
 use std::process::{Command, Stdio};
 
 use crate::clock::now_ms;
@@ -100,6 +101,15 @@ impl InnerOutcome {
 
 /// Starts the inner stage (sandboxed when asked) and relays its events.
 fn run_inner(job: &Job, emit: &Emitter) -> InnerOutcome {
+    // Without the spool, output still reaches the store, through the events.
+    let spool = job.log_spool.as_deref().and_then(|path| match crate::spool::open_for_inner(path) {
+        Ok(file) => Some(file),
+        Err(e) => {
+            emit.agent(&format!("Cannot open the log spool {}: {e}; output goes through the agent", path.display()));
+            None
+        }
+    });
+    let job = &Job { log_spool_fd: spool.as_ref().map(|f| f.as_raw_fd()), ..job.clone() };
     let job_file = job.build_dir.join("tmp").join("inner-job.json");
     let written = serde_json::to_vec(job).map_err(|e| e.to_string()).and_then(|bytes| {
         std::fs::write(&job_file, bytes).map_err(|e| format!("cannot write {}: {e}", job_file.display()))
@@ -117,7 +127,11 @@ fn run_inner(job: &Job, emit: &Emitter) -> InnerOutcome {
     };
     let mut command: Command = sandbox::command(job, &exe, &job_file);
     command.stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::inherit());
-    let mut child = match command.spawn() {
+    let child = command.spawn();
+    // The inner stage has its copy of the spool descriptor (if any); ours must not leak into
+    // anything else this stage starts.
+    drop(spool);
+    let mut child = match child {
         Ok(child) => child,
         Err(e) => {
             emit.agent(&format!("Cannot start the build phases: {e}"));
@@ -126,8 +140,8 @@ fn run_inner(job: &Job, emit: &Emitter) -> InnerOutcome {
     };
     // Resolved secrets go over the pipe, never into the inner job file.
     let input = crate::secrets::InnerInput::new(child.stdin.take());
-    let secret_env = job.prepared.as_ref().map(|p| p.secret_env.as_slice()).unwrap_or_default();
-    crate::secrets::send_to_inner(&input, secret_env);
+    let env = job.prepared.as_ref().map(|p| p.secret_env.clone()).unwrap_or_default();
+    crate::secrets::send_to_inner(&input, &crate::secrets::InnerSecrets { env, hide: emit.hidden() });
     let mut cache_save = None;
     let mut outcome = None;
     let mut artifact_names = Vec::new();

@@ -55,6 +55,14 @@ pub struct Job {
     /// The project's cache (S3 or LOCAL, see `crate::cache`); `None` for NO_CACHE.
     #[serde(default)]
     pub cache: Option<crate::cache::CacheTarget>,
+    /// The store's spool file for this build's output (see `crate::spool`), if it keeps one:
+    /// command output is appended there by the inner stage and only indexed by events.
+    #[serde(default)]
+    pub log_spool: Option<PathBuf>,
+    /// Set by the outer stage in the inner stage's job: the inherited descriptor of the
+    /// spool file, opened for appending.
+    #[serde(default)]
+    pub log_spool_fd: Option<i32>,
 }
 
 /// Where the source comes from and which version to build.
@@ -172,6 +180,18 @@ pub enum Event {
         at_ms: i64,
         lines: Vec<String>,
     },
+    /// Lines of command output read together, already appended to the build's spool file at
+    /// `offset..offset + len`: `lines` lines, each ending with a newline, secrets hidden.
+    Spooled {
+        at_ms: i64,
+        offset: u64,
+        len: u64,
+        lines: u64,
+    },
+    /// The spool file could not be written: the build's output from here on is lost.
+    SpoolFailed {
+        error: String,
+    },
     SourceResolved {
         commit: String,
     },
@@ -248,7 +268,9 @@ impl Event {
 
     /// Whether an encoded event is build output (`Log` or `Lines`), without decoding it.
     pub fn is_output(line: &str) -> bool {
-        line.starts_with(LINES_PREFIX) || line.starts_with(r#"{"event":"log","#)
+        line.starts_with(LINES_PREFIX)
+            || line.starts_with(r#"{"event":"log","#)
+            || line.starts_with(r#"{"event":"spooled","#)
     }
 }
 

@@ -17,6 +17,7 @@ use std::io::{BufRead, Write};
 use std::sync::{Arc, Mutex, PoisonError};
 
 use kiln_buildspec::Env;
+use serde::{Deserialize, Serialize};
 
 use crate::emit::Emitter;
 use crate::protocol::{Context, Event, Job, Resolution, SecretRef, SecretSource};
@@ -101,22 +102,31 @@ impl InnerInput {
     }
 }
 
-/// Hands the resolved variables to the inner stage as the first line of its stdin, from a
-/// thread (a large value must not block the outer stage, which is about to read the inner
-/// stage's output).
-pub fn send_to_inner(input: &InnerInput, env: &[(String, String)]) {
+/// What the inner stage gets on the first line of its stdin.
+#[derive(Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct InnerSecrets {
+    /// The resolved secret variables.
+    pub env: Vec<(String, String)>,
+    /// Every value the outer stage hides in the log (these values, git credentials): the
+    /// inner stage hides them too in the output it writes to the spool file itself.
+    pub hide: Vec<String>,
+}
+
+/// Hands `secrets` to the inner stage as the first line of its stdin, from a thread (a large
+/// value must not block the outer stage, which is about to read the inner stage's output).
+pub fn send_to_inner(input: &InnerInput, secrets: &InnerSecrets) {
     // JSON has no raw line breaks: one value, one line.
-    let payload = serde_json::to_string(env).unwrap_or_else(|_| "[]".to_string());
+    let payload = serde_json::to_string(secrets).unwrap_or_else(|_| "{}".to_string());
     let input = input.clone();
     std::thread::spawn(move || input.send_line(&payload));
 }
 
 /// What [`send_to_inner`] sent; nothing when stdin is empty (a direct run).
-pub fn receive_in_inner(stdin: &mut dyn BufRead) -> Result<Vec<(String, String)>, String> {
+pub fn receive_in_inner(stdin: &mut dyn BufRead) -> Result<InnerSecrets, String> {
     let mut line = String::new();
     stdin.read_line(&mut line).map_err(|e| format!("cannot read the secret variables: {e}"))?;
     if line.trim().is_empty() {
-        return Ok(Vec::new());
+        return Ok(InnerSecrets::default());
     }
     serde_json::from_str(&line).map_err(|e| format!("unreadable secret variables: {e}"))
 }
@@ -206,19 +216,19 @@ mod tests {
         }
         let (sender, written) = std::sync::mpsc::channel();
         let input = InnerInput::new(Some(Pipe(sender)));
-        let env = vec![("A".to_string(), "x y\nz".to_string())];
-        send_to_inner(&input, &env);
+        let sent = InnerSecrets { env: vec![("A".to_string(), "x y\nz".to_string())], hide: vec!["pw".to_string()] };
+        send_to_inner(&input, &sent);
         let first = written.recv().expect("the secrets line");
         input.send_line("{}");
         let mut bytes = first;
         bytes.extend(written.recv().expect("a later line"));
         let mut stdin = Cursor::new(bytes);
-        assert_eq!(receive_in_inner(&mut stdin), Ok(env));
+        assert_eq!(receive_in_inner(&mut stdin), Ok(sent));
         let mut next = String::new();
         stdin.read_line(&mut next).expect("read");
         assert_eq!(next, "{}\n", "later messages follow on the same pipe");
 
-        assert_eq!(receive_in_inner(&mut Cursor::new(Vec::new())), Ok(Vec::new()));
+        assert_eq!(receive_in_inner(&mut Cursor::new(Vec::new())), Ok(InnerSecrets::default()));
         assert!(receive_in_inner(&mut Cursor::new(b"garbage\n".to_vec())).is_err());
     }
 }

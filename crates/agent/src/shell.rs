@@ -20,10 +20,10 @@ use std::sync::Arc;
 
 pub use output::{LEAK_TIMEOUT, MAX_LINE_BYTES};
 
-/// Receives the merged stdout/stderr of commands, the lines of each read together (each
-/// without its `\n`). Output of background processes may keep arriving after
-/// [`ShellSession::run`] returns.
-pub type OutputSink = Arc<dyn Fn(Vec<String>) + Send + Sync>;
+/// Receives the merged stdout/stderr of commands as blocks of whole lines, each line ending
+/// with `\n` (one is added to an unterminated last line), the lines of each read together.
+/// Output of background processes may keep arriving after [`ShellSession::run`] returns.
+pub type OutputSink = Arc<dyn Fn(&str) + Send + Sync>;
 
 /// The shell that runs buildspec commands (`env.shell`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -146,17 +146,18 @@ impl ShellSession {
             delimiter.push('_');
         }
         let command = format!("{{ cat <<{delimiter}\n{text}\n{delimiter}\n}} 2>/dev/null");
-        let lines = Arc::new(std::sync::Mutex::new(Vec::new()));
+        let output = Arc::new(std::sync::Mutex::new(String::new()));
         let sink: OutputSink = {
-            let lines = lines.clone();
-            Arc::new(move |batch: Vec<String>| {
-                if let Ok(mut kept) = lines.lock() {
-                    kept.extend(batch);
+            let output = output.clone();
+            Arc::new(move |lines: &str| {
+                if let Ok(mut kept) = output.lock() {
+                    kept.push_str(lines);
                 }
             })
         };
         let status = self.run(&command, &[], &sink)?;
-        let expanded = lines.lock().map(|kept| kept.join("\n")).unwrap_or_default();
+        let expanded =
+            output.lock().map(|kept| kept.strip_suffix('\n').unwrap_or(&kept).to_string()).unwrap_or_default();
         Ok((status == 0).then_some(expanded))
     }
 
@@ -233,11 +234,11 @@ impl ShellSession {
     /// initial directory.
     fn check_cwd(&mut self, output: &OutputSink) {
         if self.cwd != self.initial_cwd && !self.cwd.is_dir() {
-            output(vec![format!(
-                "[Kiln] Working directory {} no longer exists; running in {}",
+            output(&format!(
+                "[Kiln] Working directory {} no longer exists; running in {}\n",
                 self.cwd.display(),
                 self.initial_cwd.display()
-            )]);
+            ));
             self.cwd = self.initial_cwd.clone();
         }
     }

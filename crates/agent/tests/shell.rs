@@ -39,10 +39,11 @@ impl Fixture {
         let (tx, events) = mpsc::channel();
         let sink_lines = Arc::clone(&lines);
         let tx = Mutex::new(tx);
-        let sink: OutputSink = Arc::new(move |batch: Vec<String>| {
-            for line in batch {
-                sink_lines.lock().unwrap().push(line.clone());
-                let _ = tx.lock().unwrap().send(line);
+        let sink: OutputSink = Arc::new(move |block: &str| {
+            assert!(block.ends_with('\n'), "a block of whole lines: {block:?}");
+            for line in block.split_terminator('\n') {
+                sink_lines.lock().unwrap().push(line.to_string());
+                let _ = tx.lock().unwrap().send(line.to_string());
             }
         });
         Fixture { root, work, session, lines, events, sink }

@@ -55,6 +55,8 @@ pub fn job_for(
         objects_dir: exec.data_dir.join("objects"),
         prepared: None,
         cache: cache_target(build, &exec.data_dir),
+        log_spool: None,
+        log_spool_fd: None,
     }
 }
 

@@ -58,6 +58,12 @@ impl LogWriter {
         }
     }
 
+    /// Records that the log is broken elsewhere (the agent could not write it); like a failed
+    /// store write, later lines are dropped. The first failure is kept.
+    pub fn fail(&self, error: &str) {
+        self.error.lock().unwrap_or_else(PoisonError::into_inner).get_or_insert_with(|| error.to_string());
+    }
+
     pub fn error(&self) -> Option<String> {
         self.error.lock().unwrap_or_else(PoisonError::into_inner).clone()
     }
@@ -90,7 +96,7 @@ fn write_loop(store: &dyn Store, build_id: &str, inbox: &Receiver<Message>, erro
             && !failed
             && let Err(e) = store.append_log_lines(build_id, &batch)
         {
-            let bytes: usize = batch.iter().map(|b| b.text.len()).sum();
+            let bytes: u64 = batch.iter().map(LogLines::bytes).sum();
             tracing::error!(build = %build_id, "cannot store {bytes} bytes of log: {e}");
             *error.lock().unwrap_or_else(PoisonError::into_inner) = Some(e.to_string());
         }
@@ -106,7 +112,7 @@ mod tests {
     use kiln_store::SqliteStore;
 
     fn lines(text: &str) -> Vec<LogLines> {
-        vec![LogLines { timestamp_ms: 1, ingestion_ms: 1, text: text.to_string() }]
+        vec![LogLines::inline(1, 1, text)]
     }
 
     #[test]

@@ -1,13 +1,14 @@
 //! Turns the agent's events into changes of the build document and its log, in the store.
 
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use kiln_agent::protocol::{Context, Event};
 use kiln_api::lifecycle::{complete, context, end_phase, running_phase, start_phase};
 use kiln_model::codebuild::{
     Build, BuildArtifacts, BuildPhaseType, ExportedEnvironmentVariable, PhaseContext, ProjectSourceVersion, StatusType,
 };
-use kiln_store::{BuildState, LogLines, Store};
+use kiln_store::{BuildState, LogLines, LogText, Store};
 
 use crate::log_writer::LogWriter;
 use crate::metrics::{NoMetrics, PhaseObserver, ended_phases};
@@ -15,6 +16,12 @@ use crate::reports::ReportRecorder;
 
 /// Pending log text is written once it reaches this size (or at the next flush tick).
 const LOG_BATCH_BYTES: usize = 1 << 20;
+/// What a batch of spooled lines counts towards [`LOG_BATCH_BYTES`]: only its place is stored.
+const SPOOLED_BATCH_BYTES: usize = 64;
+/// How long the places of spooled lines may wait to be stored. Storing them first makes the
+/// spool file durable (an fsync), which slows down a build writing to it; at this pace it
+/// costs little, and the lines still show up live. Phase and status changes store them at once.
+const SPOOLED_WAIT: Duration = Duration::from_millis(250);
 
 pub struct Recorder {
     store: Arc<dyn Store>,
@@ -22,6 +29,8 @@ pub struct Recorder {
     /// Log lines not yet stored, a batch per arrival time; `pending_bytes` is their size.
     pending: Vec<LogLines>,
     pending_bytes: usize,
+    /// When the oldest pending spooled batch arrived.
+    spooled_since: Option<Instant>,
     /// Stores the build's test reports; `None` where reports are not kept.
     reports: Option<ReportRecorder>,
     /// Told the duration of every phase this recorder ends.
@@ -39,6 +48,7 @@ impl Recorder {
             build_id,
             pending: Vec::new(),
             pending_bytes: 0,
+            spooled_since: None,
             reports: None,
             metrics: Arc::new(NoMetrics),
             finished: false,
@@ -65,6 +75,8 @@ impl Recorder {
             Event::Lines { at_ms, lines } => {
                 self.push_lines(at_ms, kiln_api::now_ms(), lines.iter().map(String::as_str))
             }
+            Event::Spooled { at_ms, offset, len, lines } => self.push_spooled(at_ms, offset, len, lines),
+            Event::SpoolFailed { error } => self.log.fail(&format!("cannot write the log spool: {error}")),
             Event::PhaseStart { phase, at_ms } => {
                 let Ok(phase) = phase.parse::<BuildPhaseType>() else { return };
                 self.change(|b| {
@@ -143,10 +155,12 @@ impl Recorder {
 
     /// Ends the build with `status`; `reason` becomes the running phase's context and a log line.
     pub fn finish(&mut self, status: StatusType, reason: Option<(&str, &str)>, at_ms: i64) {
+        self.sync_logs();
+        recover_unreported_output(self.store.as_ref(), &self.build_id);
         if let Some((_, message)) = reason {
             self.push_lines(at_ms, at_ms, std::iter::once(kiln_agent::clock::container_line(message).as_str()));
+            self.sync_logs();
         }
-        self.sync_logs();
         let reason = reason.map(|(code, message)| vec![context(code, message)]);
         let mut ended = Vec::new();
         let result = self.store.update_build(&self.build_id, &mut |record| {
@@ -171,22 +185,52 @@ impl Recorder {
     /// Queues lines (each without its newline) for the build's log; lines that arrive at the
     /// same time join one batch, so the store keeps them as one chunk.
     fn push_lines<'a>(&mut self, timestamp_ms: i64, ingestion_ms: i64, lines: impl Iterator<Item = &'a str>) {
-        let same_time = |b: &&mut LogLines| (b.timestamp_ms, b.ingestion_ms) == (timestamp_ms, ingestion_ms);
-        let batch = match self.pending.last_mut().filter(same_time) {
-            Some(batch) => batch,
-            None => {
-                self.pending.push(LogLines { timestamp_ms, ingestion_ms, text: String::new() });
-                let last = self.pending.len() - 1;
-                &mut self.pending[last]
-            }
+        let joins = |b: &LogLines| {
+            (b.timestamp_ms, b.ingestion_ms) == (timestamp_ms, ingestion_ms) && matches!(b.text, LogText::Inline(_))
         };
-        let before = batch.text.len();
-        for line in lines {
-            batch.text.push_str(line);
-            batch.text.push('\n');
+        if !self.pending.last().is_some_and(joins) {
+            self.pending.push(LogLines::inline(timestamp_ms, ingestion_ms, String::new()));
         }
-        self.pending_bytes += batch.text.len() - before;
+        let Some(LogLines { text: LogText::Inline(text), .. }) = self.pending.last_mut() else { return };
+        let before = text.len();
+        for line in lines {
+            text.push_str(line);
+            text.push('\n');
+        }
+        self.pending_bytes += text.len() - before;
         if self.pending_bytes >= LOG_BATCH_BYTES {
+            self.flush_logs();
+        }
+    }
+
+    /// Queues the place of lines the agent wrote to the spool file; a batch that continues
+    /// the previous one at the same time extends it.
+    fn push_spooled(&mut self, timestamp_ms: i64, offset: u64, len: u64, lines: u64) {
+        let ingestion_ms = kiln_api::now_ms();
+        if let Some(LogLines {
+            timestamp_ms: t,
+            ingestion_ms: i,
+            text: LogText::Spooled { offset: o, len: l, lines: n },
+        }) = self.pending.last_mut()
+            && (*t, *i) == (timestamp_ms, ingestion_ms)
+            && *o + *l == offset
+        {
+            *l += len;
+            *n += lines;
+            return;
+        }
+        self.pending.push(LogLines { timestamp_ms, ingestion_ms, text: LogText::Spooled { offset, len, lines } });
+        self.spooled_since.get_or_insert_with(Instant::now);
+        self.pending_bytes += SPOOLED_BATCH_BYTES;
+        if self.pending_bytes >= LOG_BATCH_BYTES {
+            self.flush_logs();
+        }
+    }
+
+    /// Called every few tens of milliseconds: hands the pending lines to the log writer,
+    /// unless spooled ones among them may wait longer.
+    pub fn tick(&mut self) {
+        if self.spooled_since.is_none_or(|since| since.elapsed() >= SPOOLED_WAIT) {
             self.flush_logs();
         }
     }
@@ -195,6 +239,7 @@ impl Recorder {
     pub fn flush_logs(&mut self) {
         let pending = std::mem::take(&mut self.pending);
         self.pending_bytes = 0;
+        self.spooled_since = None;
         if !pending.is_empty() {
             self.log.write(pending);
         }
@@ -233,6 +278,16 @@ impl Recorder {
         for (phase, seconds) in ended {
             self.metrics.phase_ended(*phase, *seconds);
         }
+    }
+}
+
+/// Keeps the output an agent wrote to the build's spool file but did not report, because it
+/// was stopped or killed, or the server was.
+pub(crate) fn recover_unreported_output(store: &dyn Store, build_id: &str) {
+    match store.recover_spool(build_id) {
+        Ok(0) => {}
+        Ok(lines) => tracing::info!(build = %build_id, "kept {lines} lines of output the agent did not report"),
+        Err(e) => tracing::warn!(build = %build_id, "cannot keep the output the agent did not report: {e}"),
     }
 }
 

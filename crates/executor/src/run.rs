@@ -75,7 +75,12 @@ async fn start_and_follow(
     let build: Build = serde_json::from_str(&record.doc).map_err(|e| format!("stored build is unreadable: {e}"))?;
     tokio::fs::create_dir_all(dir).await.map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
     let settings = BuildSettings::from_json(&record.settings);
-    let job = job_for(&build, &settings, record.number, &shared.api, &shared.exec, dir);
+    let mut job = job_for(&build, &settings, record.number, &shared.api, &shared.exec, dir);
+    // Where the store can take output straight from the agent, it does (see kiln_agent's spool).
+    job.log_spool = shared.store.log_spool(&record.id).unwrap_or_else(|e| {
+        tracing::warn!(build = %record.id, "no log spool, output goes through the agent: {e}");
+        None
+    });
     let job_file = dir.join("job.json");
     let bytes = serde_json::to_vec(&job).map_err(|e| e.to_string())?;
     tokio::fs::write(&job_file, bytes).await.map_err(|e| format!("cannot write {}: {e}", job_file.display()))?;
@@ -123,7 +128,9 @@ async fn start_and_follow(
                             let answer = crate::secrets::answer(shared.store.as_ref(), &shared.api, &lookups);
                             crate::secrets::send(&mut agent_stdin, &answer).await;
                         }
-                        Some(event @ (Event::Log { .. } | Event::Lines { .. })) => recorder.apply(event),
+                        Some(event @ (Event::Log { .. } | Event::Lines { .. } | Event::Spooled { .. })) => {
+                            recorder.apply(event)
+                        }
                         Some(event) if ending.is_none() => recorder.apply(event),
                         Some(_) => {}
                         None => tracing::warn!(build = %record.id, "agent printed a non-event line: {line}"),
@@ -146,7 +153,7 @@ async fn start_and_follow(
                 signal_group(pgid, Signal::SIGKILL);
                 kill_at.as_mut().reset(tokio::time::Instant::now() + AFTER_KILL_WAIT);
             }
-            _ = flush.tick() => recorder.flush_logs(),
+            _ = flush.tick() => recorder.tick(),
             // A log that cannot be stored ends the build; the reserve lets its end be recorded.
             _ = std::future::ready(()), if ending.is_none() && recorder.log_error().is_some() => {
                 shared.reserve.release();

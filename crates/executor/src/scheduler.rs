@@ -141,6 +141,7 @@ fn recover(shared: &Shared) {
     let now = kiln_api::now_ms();
     for record in running {
         kill_leftovers(&shared.exec, &record.id);
+        crate::recorder::recover_unreported_output(shared.store.as_ref(), &record.id);
         let result = shared.store.update_build(&record.id, &mut |r| {
             let Ok(mut build) = serde_json::from_str::<Build>(&r.doc) else { return };
             let reason = kiln_api::lifecycle::context(

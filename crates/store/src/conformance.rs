@@ -57,6 +57,7 @@ pub const CASES: &[(&str, Case)] = &[
     ("log_groups_and_streams_are_builds_with_logs", log_groups_and_streams_are_builds_with_logs),
     ("log_scan_interleaves_by_time_and_resumes", log_scan_interleaves_by_time_and_resumes),
     ("log_lines_are_one_event_per_line", log_lines_are_one_event_per_line),
+    ("log_spooled_lines_read_like_inline_ones", log_spooled_lines_read_like_inline_ones),
     ("log_scan_resumes_inside_a_batch_of_lines", log_scan_resumes_inside_a_batch_of_lines),
     ("parameter_versions_count_and_overwrite_is_required", parameter_versions_count_and_overwrite_is_required),
     ("parameter_values_are_bytes", parameter_values_are_bytes),

@@ -46,6 +46,13 @@ pub enum StoreError {
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 
+/// Milliseconds since the Unix epoch, for times the store itself assigns.
+pub(crate) fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+}
+
 /// A project as stored: its name, the times the list operations sort by, and the JSON document.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ProjectRecord {
@@ -159,14 +166,39 @@ pub struct LogEvent {
     pub message: String,
 }
 
-/// Lines of build output that arrived together: `text` holds one event per line, each line
-/// ending with a newline (a missing final newline is added). Stored as one chunk, so a build
-/// that writes millions of lines costs a row per batch, not per line.
+/// Lines of build output that arrived together: one event per line, each line ending with a
+/// newline. Stored as one chunk, so a build that writes millions of lines costs a row per
+/// batch, not per line.
 #[derive(Debug, Clone, PartialEq)]
 pub struct LogLines {
     pub timestamp_ms: i64,
     pub ingestion_ms: i64,
-    pub text: String,
+    pub text: LogText,
+}
+
+/// Where the text of [`LogLines`] is.
+#[derive(Debug, Clone, PartialEq)]
+pub enum LogText {
+    /// The lines themselves (a missing final newline is added).
+    Inline(String),
+    /// `lines` lines (each ending with a newline) already written at `offset..offset + len` of
+    /// the build's spool file ([`Store::log_spool`]). The bytes must be there before the
+    /// append; they are read back from the file.
+    Spooled { offset: u64, len: u64, lines: u64 },
+}
+
+impl LogLines {
+    pub fn inline(timestamp_ms: i64, ingestion_ms: i64, text: impl Into<String>) -> LogLines {
+        LogLines { timestamp_ms, ingestion_ms, text: LogText::Inline(text.into()) }
+    }
+
+    /// The size of the text, wherever it is.
+    pub fn bytes(&self) -> u64 {
+        match &self.text {
+            LogText::Inline(text) => text.len() as u64,
+            LogText::Spooled { len, .. } => *len,
+        }
+    }
 }
 
 /// A slice of a log stream, read forwards or backwards from a position. Either way the events
@@ -352,6 +384,22 @@ pub trait Store: Send + Sync + 'static {
     fn append_log(&self, build_id: &str, events: &[LogEvent]) -> Result<i64>;
     /// Appends batches of lines (see [`LogLines`]), one event per line, like `append_log`.
     fn append_log_lines(&self, build_id: &str, batches: &[LogLines]) -> Result<i64>;
+    /// A file on this machine that the build's output may be appended to directly (by the
+    /// build agent, without passing through the server), then indexed with
+    /// [`LogText::Spooled`]: the way to capture a large log at the speed of a pipe. `None`
+    /// when this store keeps no such files; output then arrives as [`LogText::Inline`].
+    /// The file is created if missing, and goes with the build.
+    fn log_spool(&self, build_id: &str) -> Result<Option<std::path::PathBuf>> {
+        let _ = build_id;
+        Ok(None)
+    }
+    /// Indexes, as one batch, the whole lines a build's spool file holds past its last indexed
+    /// batch: output an agent wrote but could not report (it was killed, or the server was).
+    /// Their time is the file's last change. Returns how many lines; 0 without spool files.
+    fn recover_spool(&self, build_id: &str) -> Result<u64> {
+        let _ = build_id;
+        Ok(0)
+    }
     fn read_log(&self, build_id: &str, query: &LogQuery) -> Result<Vec<LogEvent>>;
     /// Number of events in a stream (0 for an unknown build).
     fn log_len(&self, build_id: &str) -> Result<i64>;

@@ -19,6 +19,7 @@ mod report_groups;
 mod reports;
 mod schema;
 mod secrets;
+mod spool;
 mod webhooks;
 
 use std::path::Path;
@@ -27,10 +28,11 @@ use std::sync::{Mutex, MutexGuard, PoisonError, TryLockError};
 use std::time::Duration;
 
 use rusqlite::{Connection, Transaction, TransactionBehavior};
+use spool::Spools;
 
 use crate::{
     BuildCount, BuildRecord, BuildState, GroupDeletion, IdempotencyRecord, InvocationRecord, LogEvent, LogLines,
-    LogQuery, Order, Page, ParameterRecord, ProjectRecord, ProjectSort, ReportGroupRecord, ReportGroupSort,
+    LogQuery, LogText, Order, Page, ParameterRecord, ProjectRecord, ProjectSort, ReportGroupRecord, ReportGroupSort,
     ReportQuery, ReportRecord, Result, RuleDeletion, RuleRecord, SecretRecord, SecretVersionRecord, Store, StoreError,
     TargetRecord, TestCaseQuery, TestCaseRecord,
 };
@@ -73,6 +75,7 @@ pub struct SqliteStore {
     readers: Vec<Mutex<Connection>>,
     next_reader: AtomicUsize,
     writer: Mutex<Connection>,
+    spools: Spools,
 }
 
 impl SqliteStore {
@@ -99,7 +102,12 @@ impl SqliteStore {
             reader.pragma_update(None, "query_only", true).db()?;
             readers.push(Mutex::new(reader));
         }
-        Ok(SqliteStore { writer: Mutex::new(writer), readers, next_reader: AtomicUsize::new(0) })
+        Ok(SqliteStore {
+            writer: Mutex::new(writer),
+            readers,
+            next_reader: AtomicUsize::new(0),
+            spools: Spools::beside(dir),
+        })
     }
 
     /// A private, empty database that lives as long as the store. For tests.
@@ -107,7 +115,12 @@ impl SqliteStore {
         let mut conn = Connection::open_in_memory().db()?;
         configure(&conn)?;
         schema::migrate(&mut conn)?;
-        Ok(SqliteStore { writer: Mutex::new(conn), readers: Vec::new(), next_reader: AtomicUsize::new(0) })
+        Ok(SqliteStore {
+            writer: Mutex::new(conn),
+            readers: Vec::new(),
+            next_reader: AtomicUsize::new(0),
+            spools: Spools::none(),
+        })
     }
 
     /// Runs `f` in one immediate write transaction; commits when it returns `Ok`.
@@ -240,7 +253,11 @@ impl Store for SqliteStore {
     }
 
     fn delete_builds(&self, ids: &[String]) -> Result<Vec<String>> {
-        self.write(|tx| builds::delete_many(tx, ids))
+        let deleted = self.write(|tx| builds::delete_many(tx, ids))?;
+        for id in &deleted {
+            self.spools.remove(id);
+        }
+        Ok(deleted)
     }
 
     fn list_builds(&self, order: Order, token: Option<&str>, limit: usize) -> Result<Page<String>> {
@@ -282,11 +299,31 @@ impl Store for SqliteStore {
     }
 
     fn append_log_lines(&self, build_id: &str, batches: &[LogLines]) -> Result<i64> {
+        // Outside the write lock: syncing a large file must not hold up other writers.
+        if batches.iter().any(|b| matches!(b.text, LogText::Spooled { .. })) {
+            self.spools.sync(build_id)?;
+        }
         self.write(|tx| logs::append_lines(tx, build_id, batches))
     }
 
+    fn log_spool(&self, build_id: &str) -> Result<Option<std::path::PathBuf>> {
+        self.spools.create(build_id)
+    }
+
+    fn recover_spool(&self, build_id: &str) -> Result<u64> {
+        let indexed = self.read(|tx| logs::spooled_end(tx, build_id))?;
+        let Some(tail) = self.spools.tail(build_id, indexed)? else { return Ok(0) };
+        let lines = vec![LogLines {
+            timestamp_ms: tail.modified_ms,
+            ingestion_ms: crate::now_ms(),
+            text: LogText::Spooled { offset: indexed, len: tail.len, lines: tail.lines },
+        }];
+        self.append_log_lines(build_id, &lines)?;
+        Ok(tail.lines)
+    }
+
     fn read_log(&self, build_id: &str, query: &LogQuery) -> Result<Vec<LogEvent>> {
-        self.read(|tx| logs::read(tx, build_id, query))
+        self.read(|tx| logs::read(tx, &self.spools, build_id, query))
     }
 
     fn log_len(&self, build_id: &str) -> Result<i64> {
@@ -302,7 +339,7 @@ impl Store for SqliteStore {
     }
 
     fn scan_logs(&self, scan: &LogScan, visit: &mut dyn FnMut(ScannedEvent) -> bool) -> Result<()> {
-        self.read(|tx| log_search::scan(tx, scan, visit))
+        self.read(|tx| log_search::scan(tx, &self.spools, scan, visit))
     }
 
     fn put_parameter(

@@ -53,6 +53,7 @@ cases!(
     log_groups_and_streams_are_builds_with_logs,
     log_scan_interleaves_by_time_and_resumes,
     log_lines_are_one_event_per_line,
+    log_spooled_lines_read_like_inline_ones,
     log_scan_resumes_inside_a_batch_of_lines,
     parameter_versions_count_and_overwrite_is_required,
     parameter_values_are_bytes,

@@ -26,42 +26,76 @@ struct LineSplitter {
 impl LineSplitter {
     /// Hands the sink every line `data` completes, in one call.
     fn push(&mut self, mut data: &[u8]) {
-        let mut lines = Vec::new();
-        while let Some(i) = data.iter().position(|&b| b == b'\n') {
-            if self.buf.is_empty() && i <= MAX_LINE_BYTES {
-                // The common case: a whole line inside this read, copied once.
-                lines.push(String::from_utf8_lossy(&data[..i]).into_owned());
-            } else {
-                self.buf.extend_from_slice(&data[..i]);
+        let mut lines = String::new();
+        // The line carried over from the last read ends first.
+        if !self.buf.is_empty() {
+            let Some(end) = data.iter().position(|&b| b == b'\n') else {
+                self.buf.extend_from_slice(data);
                 self.take_long_prefix(&mut lines);
-                lines.push(String::from_utf8_lossy(&self.buf).into_owned());
-                self.buf.clear();
+                return self.deliver(&lines);
+            };
+            self.buf.extend_from_slice(&data[..end]);
+            self.take_long_prefix(&mut lines);
+            push_line(&mut lines, &self.buf);
+            self.buf.clear();
+            data = &data[end + 1..];
+        }
+        let whole_len = data.iter().rposition(|&b| b == b'\n').map_or(0, |last| last + 1);
+        let (whole, rest) = data.split_at(whole_len);
+        match std::str::from_utf8(whole) {
+            // The common case: valid UTF-8 and no line too long (the whole block is shorter
+            // than the limit); with nothing carried over it reaches the sink uncopied.
+            Ok(text) if whole.len() <= MAX_LINE_BYTES => {
+                if lines.is_empty() {
+                    self.deliver(text);
+                } else {
+                    lines.push_str(text);
+                }
             }
-            data = &data[i + 1..];
+            _ => {
+                for line in whole.split_inclusive(|&b| b == b'\n') {
+                    self.buf.extend_from_slice(&line[..line.len() - 1]);
+                    self.take_long_prefix(&mut lines);
+                    push_line(&mut lines, &self.buf);
+                    self.buf.clear();
+                }
+            }
         }
-        self.buf.extend_from_slice(data);
+        self.buf.extend_from_slice(rest);
         self.take_long_prefix(&mut lines);
-        if !lines.is_empty() {
-            (self.sink)(lines);
-        }
+        self.deliver(&lines);
     }
 
     /// Delivers an unterminated line (at end of output, or when `run` returns).
     fn flush(&mut self) {
         if !self.buf.is_empty() {
-            let line = String::from_utf8_lossy(&self.buf).into_owned();
+            let mut line = String::new();
+            push_line(&mut line, &self.buf);
             self.buf.clear();
-            (self.sink)(vec![line]);
+            self.deliver(&line);
         }
     }
 
-    fn take_long_prefix(&mut self, lines: &mut Vec<String>) {
-        while self.buf.len() > MAX_LINE_BYTES {
-            let cut = char_boundary(&self.buf, MAX_LINE_BYTES);
-            let piece: Vec<u8> = self.buf.drain(..cut).collect();
-            lines.push(String::from_utf8_lossy(&piece).into_owned());
+    fn deliver(&self, lines: &str) {
+        if !lines.is_empty() {
+            (self.sink)(lines);
         }
     }
+
+    /// Moves pieces of at most [`MAX_LINE_BYTES`] off a line too long to wait for its end.
+    fn take_long_prefix(&mut self, lines: &mut String) {
+        while self.buf.len() > MAX_LINE_BYTES {
+            let cut = char_boundary(&self.buf, MAX_LINE_BYTES);
+            push_line(lines, &self.buf[..cut]);
+            self.buf.drain(..cut);
+        }
+    }
+}
+
+/// Appends `line` (invalid UTF-8 replaced) and a newline.
+fn push_line(lines: &mut String, line: &[u8]) {
+    lines.push_str(&String::from_utf8_lossy(line));
+    lines.push('\n');
 }
 
 /// A cut position at or just below `max` that does not split a UTF-8 sequence (if the bytes
@@ -132,62 +166,82 @@ pub(crate) fn run_with_output(mut cmd: Command, sink: &OutputSink) -> io::Result
 mod tests {
     use super::*;
 
+    /// A sink keeping each delivered block.
     fn collect() -> (OutputSink, Arc<Mutex<Vec<String>>>) {
-        let lines = Arc::new(Mutex::new(Vec::new()));
-        let sink_lines = Arc::clone(&lines);
-        let sink: OutputSink = Arc::new(move |batch| {
-            if let Ok(mut v) = sink_lines.lock() {
-                v.extend(batch)
-            }
-        });
-        (sink, lines)
+        let blocks = Arc::new(Mutex::new(Vec::new()));
+        let kept = Arc::clone(&blocks);
+        let sink: OutputSink = Arc::new(move |block: &str| kept.lock().unwrap().push(block.to_string()));
+        (sink, blocks)
     }
 
     fn splitter(sink: OutputSink) -> LineSplitter {
         LineSplitter { buf: Vec::new(), sink }
     }
 
+    fn lines(blocks: &Mutex<Vec<String>>) -> Vec<String> {
+        blocks.lock().unwrap().concat().split_terminator('\n').map(str::to_string).collect()
+    }
+
     #[test]
     fn splits_lines_across_chunks() {
-        let (sink, lines) = collect();
+        let (sink, blocks) = collect();
         let mut s = splitter(sink);
         s.push(b"ab");
         s.push(b"c\n\nd\ne");
         s.push(b"f");
         s.flush();
         s.flush();
-        assert_eq!(*lines.lock().unwrap(), ["abc", "", "d", "ef"]);
+        assert_eq!(lines(&blocks), ["abc", "", "d", "ef"]);
+        assert!(blocks.lock().unwrap().iter().all(|b| b.ends_with('\n')), "every block is whole lines");
     }
 
     #[test]
-    fn one_read_is_one_batch() {
-        let batches = Arc::new(Mutex::new(Vec::new()));
-        let kept = Arc::clone(&batches);
-        let sink: OutputSink = Arc::new(move |batch: Vec<String>| kept.lock().unwrap().push(batch));
+    fn one_read_is_one_block() {
+        let (sink, blocks) = collect();
         let mut s = splitter(sink);
         s.push(b"a\nb\nc");
         s.push(b"\nd\n");
         s.push(b"no end");
-        assert_eq!(*batches.lock().unwrap(), [vec!["a", "b"], vec!["c", "d"]]);
+        assert_eq!(*blocks.lock().unwrap(), ["a\nb\n", "c\nd\n"]);
+    }
+
+    #[test]
+    fn invalid_utf8_is_replaced() {
+        let (sink, blocks) = collect();
+        let mut s = splitter(sink);
+        s.push(b"ok\n\xffbad\n");
+        assert_eq!(lines(&blocks), ["ok", "\u{FFFD}bad"]);
     }
 
     #[test]
     fn splits_long_lines_at_limit() {
-        let (sink, lines) = collect();
+        let (sink, blocks) = collect();
         let mut s = splitter(sink);
         let mut data = vec![b'x'; MAX_LINE_BYTES];
         data.push(b'\n');
         data.extend(vec![b'y'; MAX_LINE_BYTES + 5]);
         data.push(b'\n');
         s.push(&data);
-        let lines = lines.lock().unwrap();
-        let lens: Vec<usize> = lines.iter().map(String::len).collect();
+        let lens: Vec<usize> = lines(&blocks).iter().map(String::len).collect();
         assert_eq!(lens, [MAX_LINE_BYTES, MAX_LINE_BYTES, 5]);
     }
 
     #[test]
+    fn a_long_line_is_delivered_in_pieces_before_its_end() {
+        let (sink, blocks) = collect();
+        let mut s = splitter(sink);
+        for _ in 0..5 {
+            s.push(&vec![b'z'; MAX_LINE_BYTES / 2]);
+        }
+        let lens: Vec<usize> = lines(&blocks).iter().map(String::len).collect();
+        assert_eq!(lens, [MAX_LINE_BYTES, MAX_LINE_BYTES], "a full piece as soon as it is past the limit");
+        s.flush();
+        assert_eq!(lines(&blocks).last().map(String::len), Some(MAX_LINE_BYTES / 2));
+    }
+
+    #[test]
     fn long_line_split_keeps_utf8_characters_whole() {
-        let (sink, lines) = collect();
+        let (sink, blocks) = collect();
         let mut s = splitter(sink);
         // 'é' is two bytes; an odd prefix puts one straddling the limit.
         let mut data = vec![b'x'];
@@ -196,7 +250,7 @@ mod tests {
         }
         s.push(&data);
         s.flush();
-        let lines = lines.lock().unwrap();
+        let lines = lines(&blocks);
         assert_eq!(lines.len(), 2);
         assert_eq!(lines[0].len(), MAX_LINE_BYTES - 1);
         assert!(lines.iter().all(|l| !l.contains('\u{FFFD}')));

@@ -176,6 +176,9 @@ pub fn job(args: &RunArgs, plan: &Plan, scratch: &Path) -> anyhow::Result<Job> {
         secret_env: Vec::new(),
         prepared: None,
         cache: None,
+        // Output is printed as it comes: there is no store to spool it for.
+        log_spool: None,
+        log_spool_fd: None,
     })
 }
 

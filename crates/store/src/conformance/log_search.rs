@@ -101,7 +101,7 @@ pub fn log_scan_resumes_inside_a_batch_of_lines(store: &dyn Store) {
     create(store, "p");
     insert(store, "p:1", "p", 1);
     insert(store, "p:2", "p", 2);
-    let batch = |t: i64, text: &str| LogLines { timestamp_ms: t, ingestion_ms: t, text: text.to_string() };
+    let batch = |t: i64, text: &str| LogLines::inline(t, t, text);
     store.append_log_lines("p:1", &[batch(100, "a1\na2\na3\n"), batch(300, "a4\n")]).expect("append");
     store.append_log_lines("p:2", &[batch(100, "b1\nb2\n"), batch(200, "b3\n")]).expect("append");
     let ids = ["p:1", "p:2"];

@@ -1,7 +1,7 @@
 //! Conformance cases for build logs.
 
 use super::{create, insert};
-use crate::{LogEvent, LogLines, LogQuery, Store, StoreError};
+use crate::{LogEvent, LogLines, LogQuery, LogText, Store, StoreError};
 
 fn event(timestamp_ms: i64, message: &str) -> LogEvent {
     LogEvent {
@@ -93,7 +93,7 @@ pub fn log_time_filters(store: &dyn Store) {
 }
 
 fn lines(timestamp_ms: i64, text: &str) -> LogLines {
-    LogLines { timestamp_ms, ingestion_ms: timestamp_ms + 1, text: text.to_string() }
+    LogLines::inline(timestamp_ms, timestamp_ms + 1, text)
 }
 
 fn messages(events: &[LogEvent]) -> Vec<&str> {
@@ -124,4 +124,79 @@ pub fn log_lines_are_one_event_per_line(store: &dyn Store) {
     assert_eq!(seqs(&read(None, false, 2)), [7, 8]);
     let filtered = LogQuery { from: Some(1), forward: true, limit: 10, start_ms: Some(20), end_ms: Some(40) };
     assert_eq!(seqs(&store.read_log(&id, &filtered).expect("read")), [3, 4, 5, 6]);
+}
+
+/// Appends `text` to the build's spool file the way an agent does; returns its offset.
+fn spool_write(path: &std::path::Path, text: &str) -> u64 {
+    use std::io::Write;
+    let mut file = std::fs::OpenOptions::new().append(true).open(path).expect("open spool");
+    let offset = file.metadata().expect("metadata").len();
+    file.write_all(text.as_bytes()).expect("write spool");
+    offset
+}
+
+fn spooled(timestamp_ms: i64, offset: u64, text: &str) -> LogLines {
+    let lines = text.matches('\n').count() as u64;
+    LogLines {
+        timestamp_ms,
+        ingestion_ms: timestamp_ms + 1,
+        text: LogText::Spooled { offset, len: text.len() as u64, lines },
+    }
+}
+
+pub fn log_spooled_lines_read_like_inline_ones(store: &dyn Store) {
+    create(store, "p");
+    let id = insert(store, "p:1", "p", 1).id;
+    let Some(path) = store.log_spool(&id).expect("log_spool") else {
+        // A store without spool files: output reaches it inline only.
+        assert_eq!(store.recover_spool(&id).expect("recover"), 0);
+        assert_eq!(store.log_len(&id).expect("len"), 0);
+        return;
+    };
+    assert_eq!(store.recover_spool(&id).expect("recover an empty file"), 0);
+    assert!(path.is_file(), "log_spool creates the file");
+    assert_eq!(store.log_spool(&id).expect("again"), Some(path.clone()), "one file per build");
+    assert_ne!(store.log_spool(&insert(store, "p:2", "p", 2).id).expect("other"), Some(path.clone()));
+
+    // Bytes a crashed writer left unindexed are never read.
+    spool_write(&path, "garbage without an index\n");
+    let first = spool_write(&path, "a\nb\nc\n");
+    assert_eq!(store.append_log_lines(&id, &[spooled(10, first, "a\nb\nc\n")]).expect("append"), 0);
+    assert_eq!(store.append_log_lines(&id, &[LogLines::inline(20, 21, "inline\n")]).expect("append"), 3);
+    let single = spool_write(&path, "d\n");
+    let pair = spool_write(&path, "e\nf\n");
+    let batches = [spooled(30, single, "d\n"), spooled(40, pair, "e\nf\n"), spooled(41, pair, "")];
+    assert_eq!(store.append_log_lines(&id, &batches).expect("append"), 4);
+    assert_eq!(store.log_len(&id).expect("len"), 7);
+
+    let all = store.read_log(&id, &query(None, true, 100)).expect("read");
+    assert_eq!(seqs(&all), (0..7).collect::<Vec<_>>());
+    assert_eq!(messages(&all), ["a\n", "b\n", "c\n", "inline\n", "d\n", "e\n", "f\n"]);
+    assert_eq!(all[5], LogEvent { seq: 5, timestamp_ms: 40, ingestion_ms: 41, message: "e\n".to_string() });
+    let read = |from, forward, limit| store.read_log(&id, &query(from, forward, limit)).expect("read");
+    assert_eq!(messages(&read(Some(1), true, 2)), ["b\n", "c\n"]);
+    assert_eq!(messages(&read(Some(6), false, 3)), ["inline\n", "d\n", "e\n"]);
+
+    let scan =
+        crate::LogScan { build_ids: vec![id.clone()], after: None, limit: 100, start_ms: Some(30), end_ms: None };
+    let mut scanned = Vec::new();
+    store
+        .scan_logs(&scan, &mut |e| {
+            scanned.push(e.event.message);
+            true
+        })
+        .expect("scan");
+    assert_eq!(scanned, ["d\n", "e\n", "f\n"]);
+
+    // Output an agent wrote but never reported: its whole lines are indexed, once.
+    spool_write(&path, "tail 1\ntail 2\npartial");
+    assert_eq!(store.recover_spool(&id).expect("recover"), 2);
+    assert_eq!(store.recover_spool(&id).expect("recover again"), 0, "the partial line waits for its end");
+    let tail = store.read_log(&id, &query(None, false, 3)).expect("read");
+    assert_eq!(seqs(&tail), [6, 7, 8]);
+    assert_eq!(messages(&tail), ["f\n", "tail 1\n", "tail 2\n"]);
+
+    let deleted = store.delete_builds(std::slice::from_ref(&id)).expect("delete");
+    assert_eq!(deleted, std::slice::from_ref(&id));
+    assert!(!path.exists(), "the spool file goes with its build");
 }

@@ -4,6 +4,7 @@
 use rusqlite::{Connection, Row, params};
 
 use super::logs::Chunk;
+use super::spool::Spools;
 use super::{Db, sql_limit};
 use crate::{LogGroupInfo, LogPosition, LogScan, LogStreamInfo, Result, ScannedEvent};
 
@@ -25,7 +26,8 @@ const STREAMS: &str = "SELECT b.id, b.submitted_ms,
 // the events in (timestamp, build, seq) order. The resume condition keeps chunks whose last
 // event is past the position; each such chunk yields at least one event, so `limit` chunks
 // are enough.
-const SCAN: &str = "SELECT build_id, first_seq, n, timestamp_ms, ingestion_ms, text FROM log_chunks
+const SCAN: &str =
+    "SELECT build_id, first_seq, n, timestamp_ms, ingestion_ms, text, spool_offset, spool_len FROM log_chunks
     WHERE build_id IN (SELECT value FROM json_each(?1))
         AND (?2 IS NULL OR timestamp_ms >= ?2)
         AND (?3 IS NULL OR timestamp_ms < ?3)
@@ -57,7 +59,12 @@ pub(super) fn streams(conn: &Connection, project: &str) -> Result<Vec<LogStreamI
         .db()
 }
 
-pub(super) fn scan(conn: &Connection, q: &LogScan, visit: &mut dyn FnMut(ScannedEvent) -> bool) -> Result<()> {
+pub(super) fn scan(
+    conn: &Connection,
+    spools: &Spools,
+    q: &LogScan,
+    visit: &mut dyn FnMut(ScannedEvent) -> bool,
+) -> Result<()> {
     if q.build_ids.is_empty() || q.limit == 0 {
         return Ok(());
     }
@@ -72,7 +79,8 @@ pub(super) fn scan(conn: &Connection, q: &LogScan, visit: &mut dyn FnMut(Scanned
     let mut visited = 0;
     while let Some(row) = rows.next().db()? {
         let build_id: String = row.get(0).db()?;
-        let chunk = Chunk::from_row(row, 1).db()?;
+        let mut chunk = Chunk::from_row(row, 1).db()?;
+        chunk.load(spools, &build_id)?;
         for (seq, message) in chunk.messages() {
             // (timestamp, build, seq) order, as `LogPosition` compares; no id copied to compare.
             let passed = |a: &LogPosition| {

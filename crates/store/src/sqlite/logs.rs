@@ -1,18 +1,21 @@
 //! Log streams, stored as chunks (schema step 7): a row holds the events that arrived together,
 //! keyed by (build, seq of its first event), so every read is a range of the key and a build
-//! writing a gigabyte of output costs thousands of rows, not millions.
+//! writing a gigabyte of output costs thousands of rows, not millions. A chunk's text is in
+//! the row, or in the build's spool file (`spool.rs`) when the agent wrote it there.
 
 use std::borrow::Cow;
 
 use rusqlite::{Connection, Row, params};
 
 use super::Db;
-use crate::{LogEvent, LogLines, LogQuery, Result, StoreError};
+use super::spool::Spools;
+use crate::{LogEvent, LogLines, LogQuery, LogText, Result, StoreError};
 
 pub(super) const BUILD_EXISTS: &str = "SELECT 1 FROM builds WHERE id = ?1";
 pub(super) const LEN: &str = "SELECT first_seq + n FROM log_chunks WHERE build_id = ?1 ORDER BY first_seq DESC LIMIT 1";
-pub(super) const INSERT: &str = "INSERT INTO log_chunks (build_id, first_seq, n, timestamp_ms, ingestion_ms, text)
-    VALUES (?1, ?2, ?3, ?4, ?5, ?6)";
+pub(super) const INSERT: &str =
+    "INSERT INTO log_chunks (build_id, first_seq, n, timestamp_ms, ingestion_ms, text, spool_offset, spool_len)
+    VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)";
 
 /// One stored row: `n` events sharing a timestamp (see [`Chunk::events`]).
 pub(super) struct Chunk {
@@ -20,19 +23,35 @@ pub(super) struct Chunk {
     pub n: i64,
     pub timestamp_ms: i64,
     pub ingestion_ms: i64,
+    /// Empty until [`Chunk::load`] for a chunk in a spool file.
     pub text: String,
+    /// (offset, length) in the build's spool file.
+    spooled: Option<(u64, u64)>,
 }
 
 impl Chunk {
-    /// Columns `first_seq, n, timestamp_ms, ingestion_ms, text` from `at` on.
+    /// Columns `first_seq, n, timestamp_ms, ingestion_ms, text, spool_offset, spool_len` from
+    /// `at` on.
     pub(super) fn from_row(row: &Row<'_>, at: usize) -> rusqlite::Result<Chunk> {
+        let offset: Option<i64> = row.get(at + 5)?;
+        let len: Option<i64> = row.get(at + 6)?;
+        let unsigned = |v: i64| u64::try_from(v).unwrap_or(0);
         Ok(Chunk {
             first_seq: row.get(at)?,
             n: row.get(at + 1)?,
             timestamp_ms: row.get(at + 2)?,
             ingestion_ms: row.get(at + 3)?,
             text: row.get(at + 4)?,
+            spooled: offset.zip(len).map(|(o, l)| (unsigned(o), unsigned(l))),
         })
+    }
+
+    /// Reads the text of a chunk that is in `build_id`'s spool file.
+    pub(super) fn load(&mut self, spools: &Spools, build_id: &str) -> Result<()> {
+        if let Some((offset, len)) = self.spooled.take() {
+            self.text = spools.read(build_id, offset, len)?;
+        }
+        Ok(())
     }
 
     /// The chunk's events in stream order, as (seq, message): a chunk of one event is its whole
@@ -41,7 +60,8 @@ impl Chunk {
         if self.n == 1 {
             vec![(self.first_seq, self.text.as_str())]
         } else {
-            (self.first_seq..).zip(self.text.split_inclusive('\n')).collect()
+            // Never more than `n`, whatever a spool file holds.
+            (self.first_seq..self.first_seq.saturating_add(self.n)).zip(self.text.split_inclusive('\n')).collect()
         }
     }
 
@@ -65,12 +85,21 @@ pub(super) fn len(conn: &Connection, build_id: &str) -> Result<i64> {
     })
 }
 
+/// Where the indexed part of the build's spool file ends (0 when none of it is).
+pub(super) fn spooled_end(conn: &Connection, build_id: &str) -> Result<u64> {
+    let sql = "SELECT MAX(spool_offset + spool_len) FROM log_chunks WHERE build_id = ?1 AND spool_offset IS NOT NULL";
+    let end: Option<i64> = conn.query_row(sql, [build_id], |row| row.get(0)).db()?;
+    Ok(end.map_or(0, |e| u64::try_from(e).unwrap_or(0)))
+}
+
 /// What goes into one row: the message and how many events it holds.
 struct Pending<'a> {
     timestamp_ms: i64,
     ingestion_ms: i64,
     text: Cow<'a, str>,
     n: i64,
+    /// (offset, length) in the spool file; `text` is then empty.
+    spooled: Option<(u64, u64)>,
 }
 
 /// Whether `message` is one line ending with its only newline: such events can share a chunk.
@@ -97,6 +126,7 @@ pub(super) fn append(conn: &Connection, build_id: &str, events: &[LogEvent]) -> 
                 ingestion_ms: e.ingestion_ms,
                 text: Cow::Borrowed(e.message.as_str()),
                 n: 1,
+                spooled: None,
             }),
         }
     }
@@ -109,24 +139,25 @@ fn is_one_line_chunk(chunk: &Pending<'_>) -> bool {
 }
 
 pub(super) fn append_lines(conn: &Connection, build_id: &str, batches: &[LogLines]) -> Result<i64> {
+    let count = |n: u64| i64::try_from(n).unwrap_or(i64::MAX);
     let chunks = batches
         .iter()
-        .filter(|b| !b.text.is_empty())
-        .map(|b| {
-            let text = if b.text.ends_with('\n') {
-                Cow::Borrowed(b.text.as_str())
-            } else {
-                Cow::Owned(format!("{}\n", b.text))
+        .filter_map(|b| {
+            let (text, n, spooled) = match &b.text {
+                LogText::Inline(text) if text.is_empty() => return None,
+                LogText::Inline(text) if text.ends_with('\n') => (Cow::Borrowed(text.as_str()), newlines(text), None),
+                LogText::Inline(text) => (Cow::Owned(format!("{text}\n")), newlines(text) + 1, None),
+                LogText::Spooled { lines: 0, .. } => return None,
+                LogText::Spooled { offset, len, lines } => (Cow::Borrowed(""), *lines, Some((*offset, *len))),
             };
-            let n = i64::try_from(newlines(&text)).unwrap_or(i64::MAX);
-            Pending { timestamp_ms: b.timestamp_ms, ingestion_ms: b.ingestion_ms, text, n }
+            Some(Pending { timestamp_ms: b.timestamp_ms, ingestion_ms: b.ingestion_ms, text, n: count(n), spooled })
         })
         .collect();
     insert(conn, build_id, chunks)
 }
 
-fn newlines(text: &str) -> usize {
-    text.bytes().filter(|b| *b == b'\n').count()
+fn newlines(text: &str) -> u64 {
+    text.bytes().filter(|b| *b == b'\n').count() as u64
 }
 
 fn insert(conn: &Connection, build_id: &str, chunks: Vec<Pending<'_>>) -> Result<i64> {
@@ -139,7 +170,11 @@ fn insert(conn: &Connection, build_id: &str, chunks: Vec<Pending<'_>>) -> Result
     let mut stmt = conn.prepare_cached(INSERT).db()?;
     let mut seq = first;
     for c in chunks {
-        stmt.execute(params![build_id, seq, c.n, c.timestamp_ms, c.ingestion_ms, c.text]).db()?;
+        let (offset, len) = match c.spooled {
+            Some((o, l)) => (Some(i64::try_from(o).unwrap_or(i64::MAX)), Some(i64::try_from(l).unwrap_or(i64::MAX))),
+            None => (None, None),
+        };
+        stmt.execute(params![build_id, seq, c.n, c.timestamp_ms, c.ingestion_ms, c.text, offset, len]).db()?;
         seq += c.n;
     }
     Ok(first)
@@ -149,7 +184,7 @@ fn insert(conn: &Connection, build_id: &str, chunks: Vec<Pending<'_>>) -> Result
 /// `from`, newest first. Each chunk yields at least one event, so `limit` chunks are enough.
 pub(super) fn read_sql(forward: bool) -> &'static str {
     if forward {
-        "SELECT first_seq, n, timestamp_ms, ingestion_ms, text FROM log_chunks
+        "SELECT first_seq, n, timestamp_ms, ingestion_ms, text, spool_offset, spool_len FROM log_chunks
         WHERE build_id = ?1
             AND first_seq >= COALESCE(
                 (SELECT MAX(first_seq) FROM log_chunks WHERE build_id = ?1 AND first_seq <= ?2), ?2)
@@ -157,7 +192,7 @@ pub(super) fn read_sql(forward: bool) -> &'static str {
             AND (?4 IS NULL OR timestamp_ms < ?4)
         ORDER BY first_seq ASC"
     } else {
-        "SELECT first_seq, n, timestamp_ms, ingestion_ms, text FROM log_chunks
+        "SELECT first_seq, n, timestamp_ms, ingestion_ms, text, spool_offset, spool_len FROM log_chunks
         WHERE build_id = ?1 AND first_seq < ?2
             AND (?3 IS NULL OR timestamp_ms >= ?3)
             AND (?4 IS NULL OR timestamp_ms < ?4)
@@ -165,7 +200,7 @@ pub(super) fn read_sql(forward: bool) -> &'static str {
     }
 }
 
-pub(super) fn read(conn: &Connection, build_id: &str, q: &LogQuery) -> Result<Vec<LogEvent>> {
+pub(super) fn read(conn: &Connection, spools: &Spools, build_id: &str, q: &LogQuery) -> Result<Vec<LogEvent>> {
     let mut events = Vec::new();
     if q.limit == 0 {
         return Ok(events);
@@ -175,10 +210,11 @@ pub(super) fn read(conn: &Connection, build_id: &str, q: &LogQuery) -> Result<Ve
     let mut rows = stmt.query(params![build_id, from, q.start_ms, q.end_ms]).db()?;
     while events.len() < q.limit {
         let Some(row) = rows.next().db()? else { break };
-        let chunk = Chunk::from_row(row, 0).db()?;
+        let mut chunk = Chunk::from_row(row, 0).db()?;
         if !chunk.passes(q) {
             continue;
         }
+        chunk.load(spools, build_id)?;
         let room = q.limit - events.len();
         let messages = chunk.messages();
         if q.forward {

@@ -241,6 +241,12 @@ pub(super) const MIGRATIONS: &[&str] = &[
         SELECT build_id, seq, 1, timestamp_ms, ingestion_ms, message FROM log_events;
     DROP TABLE log_events;
     "#,
+    // 8: chunks whose text is in the build's spool file (`sqlite/spool.rs`), written there by
+    // the build agent: `text` is empty and these say where the chunk's bytes are.
+    r#"
+    ALTER TABLE log_chunks ADD COLUMN spool_offset INTEGER;
+    ALTER TABLE log_chunks ADD COLUMN spool_len INTEGER;
+    "#,
 ];
 
 /// The schema version this code writes.
