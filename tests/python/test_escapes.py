@@ -136,6 +136,37 @@ def test_a_build_cannot_see_the_server_credentials(host, hcb, hlogs):
 
 
 @sandboxed
+def test_a_build_cannot_reach_the_agents_descriptors(host, hcb, hlogs):
+    """The agent running the commands holds the build's spool file, in the data dir, where the
+    build's output is written: a build that opened it through /proc/<agent>/fd could rewrite the
+    log it wrote earlier."""
+    spec = buildspec(build=[
+        "echo spooled line",
+        attempt("SEE_SPOOL", "sh -c 'ls -l /proc/[0-9]*/fd/ 2>/dev/null | grep -q /logs/'"),
+        # The command's shell is the agent's child.
+        attempt("PARENT_IS_AGENT", "grep -q agent /proc/$PPID/cmdline"),
+        attempt("OPEN_FD", "( : >> /proc/$PPID/fd/1 )"),
+        attempt("READLINK", "readlink /proc/$PPID/fd/1"),
+    ], exported=["SEE_SPOOL", "PARENT_IS_AGENT", "OPEN_FD", "READLINK"])
+    done = run_build(hcb, projectName=create_project(hcb, uniq("escape-fds"), source=no_source(spec))["name"])
+    assert done["buildStatus"] == "SUCCEEDED", done["phases"]
+    assert exported(done) == {"SEE_SPOOL": "no", "PARENT_IS_AGENT": "yes", "OPEN_FD": "no", "READLINK": "no"}
+    assert "spooled line\n" in [e["message"] for e in log_events(hlogs, done)]
+
+
+@sandboxed
+@pytest.mark.xfail(strict=True, reason="known gap: bubblewrap's process 1 in the sandbox holds the agent's "
+                   "event pipe as its stdout, so a build can forge its own build's events (README, Hostile input)")
+def test_a_build_cannot_forge_its_agents_events(host, hcb, hlogs):
+    forged = '{"event":"log","at_ms":1,"line":"FORGED"}'
+    # Every process's stdout; the build's own stdout only logs the text as it is.
+    spec = buildspec(build=[f"for p in /proc/[0-9]*; do echo '{forged}' > $p/fd/1; done 2>/dev/null; true"])
+    done = run_build(hcb, projectName=create_project(hcb, uniq("escape-forge"), source=no_source(spec))["name"])
+    assert done["buildStatus"] == "SUCCEEDED", done["phases"]
+    assert "FORGED\n" not in [e["message"] for e in log_events(hlogs, done)]
+
+
+@sandboxed
 def test_a_build_cannot_read_another_builds_workspace(host, hcb):
     """Build A writes a file and waits while B, running at the same time, goes looking for it."""
     release = host.creds.parent / f"release-{uuid.uuid4().hex[:8]}"

@@ -32,6 +32,14 @@ enum FailureDefault {
 /// Runs the phases of `job` (whose `prepared` holds the buildspec) and returns whether the
 /// build is still succeeding.
 pub fn run(job: &Job, emit: &Emitter) -> bool {
+    // The build's commands run as this process's user, and could otherwise open its
+    // descriptors through /proc/<pid>/fd: its event pipe to the outer stage (to forge events)
+    // and the spool file (to rewrite the log). Not dumpable, /proc keeps them out.
+    if let Err(e) = nix::sys::prctl::set_dumpable(false) {
+        emit.agent(&format!("Internal error: cannot protect the build agent's descriptors: {e}"));
+        emit.emit(&Event::PhasesOutcome { failed: true, aborted: true });
+        return false;
+    }
     match job.log_spool_fd.map(crate::spool::Spool::adopt) {
         Some(Ok(spool)) => emit.use_spool(spool),
         Some(Err(e)) => emit.agent(&format!("Cannot write the log spool: {e}; output goes through the agent")),

@@ -57,6 +57,9 @@ pub fn command(job: &Job, exe: &Path, job_file: &Path) -> Command {
     }
     let mut c = Command::new(BWRAP);
     c.args(["--die-with-parent", "--unshare-all", "--share-net"]);
+    // Run as root, the build keeps capabilities inside the sandbox; without this one it cannot
+    // open the (non-dumpable) agent's descriptors through /proc (see `crate::inner::run`).
+    c.args(["--cap-drop", "CAP_SYS_PTRACE"]);
     c.args(["--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc"]);
     // Before the binds below: a build directory under /tmp is mounted over this one.
     c.arg("--bind").arg(job.build_dir.join(TMP_DIR)).arg("/tmp");
