@@ -155,12 +155,13 @@ def test_a_build_cannot_reach_the_agents_descriptors(host, hcb, hlogs):
 
 
 @sandboxed
-@pytest.mark.xfail(strict=True, reason="known gap: bubblewrap's process 1 in the sandbox holds the agent's "
-                   "event pipe as its stdout, so a build can forge its own build's events (README, Hostile input)")
 def test_a_build_cannot_forge_its_agents_events(host, hcb, hlogs):
+    """Events are the agent's word on the build (its log, phase results, its end): a build that
+    wrote into the pipe they go out on could forge them. The sandbox's own process 1 keeps its
+    stdout open, so that pipe is not the sandbox's stdout."""
     forged = '{"event":"log","at_ms":1,"line":"FORGED"}'
-    # Every process's stdout; the build's own stdout only logs the text as it is.
-    spec = buildspec(build=[f"for p in /proc/[0-9]*; do echo '{forged}' > $p/fd/1; done 2>/dev/null; true"])
+    # Every descriptor of every process in view; the build's own stdout only logs the text as it is.
+    spec = buildspec(build=[f"for f in /proc/[0-9]*/fd/*; do echo '{forged}' > $f; done 2>/dev/null; true"])
     done = run_build(hcb, projectName=create_project(hcb, uniq("escape-forge"), source=no_source(spec))["name"])
     assert done["buildStatus"] == "SUCCEEDED", done["phases"]
     assert "FORGED\n" not in [e["message"] for e in log_events(hlogs, done)]

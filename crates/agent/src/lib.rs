@@ -12,6 +12,7 @@ mod download;
 pub mod emit;
 mod environment;
 mod git_credentials;
+mod inherit;
 mod inner;
 pub mod local_source;
 pub mod mask;
@@ -45,6 +46,15 @@ pub fn main(stage: &str, job_file: &std::path::Path) -> i32 {
     match stage {
         "outer" => outer::run(job, &emit),
         "inner" => {
+            // The outer stage passes the event pipe on a descriptor of its own (see `inherit`).
+            let emit = match job.events_fd.map(inherit::take) {
+                Some(Ok(pipe)) => Emitter::to(Box::new(pipe)),
+                Some(Err(e)) => {
+                    eprintln!("kiln agent: cannot take over the event pipe: {e}");
+                    return 2;
+                }
+                None => emit,
+            };
             inner::run(&job, &emit);
             0
         }

@@ -4,11 +4,11 @@
 //! UPLOAD_ARTIFACTS and FINALIZING.
 
 use std::io::{BufRead, BufReader};
-use std::os::fd::AsRawFd;
 use std::process::{Command, Stdio};
 
 use crate::clock::now_ms;
 use crate::emit::Emitter;
+use crate::inherit;
 use crate::protocol::{Context, Event, Job};
 use crate::sandbox;
 
@@ -102,14 +102,28 @@ impl InnerOutcome {
 /// Starts the inner stage (sandboxed when asked) and relays its events.
 fn run_inner(job: &Job, emit: &Emitter) -> InnerOutcome {
     // Without the spool, output still reaches the store, through the events.
-    let spool = job.log_spool.as_deref().and_then(|path| match crate::spool::open_for_inner(path) {
-        Ok(file) => Some(file),
-        Err(e) => {
-            emit.agent(&format!("Cannot open the log spool {}: {e}; output goes through the agent", path.display()));
-            None
+    let spool = job.log_spool.as_deref().and_then(|path| {
+        match crate::spool::open_for_inner(path).and_then(|file| inherit::pass_on(&file).map(|fd| (file, fd))) {
+            Ok(passed) => Some(passed),
+            Err(e) => {
+                emit.agent(&format!(
+                    "Cannot open the log spool {}: {e}; output goes through the agent",
+                    path.display()
+                ));
+                None
+            }
         }
     });
-    let job = &Job { log_spool_fd: spool.as_ref().map(|f| f.as_raw_fd()), ..job.clone() };
+    // The inner stage's events come back on a pipe of their own, not on the sandbox's stdout.
+    let (events, events_writer, events_fd) =
+        match std::io::pipe().and_then(|(r, w)| inherit::pass_on(&w).map(|fd| (r, w, fd))) {
+            Ok(pipe) => pipe,
+            Err(e) => {
+                emit.agent(&format!("Cannot start the build phases: cannot make the event pipe: {e}"));
+                return InnerOutcome::broken();
+            }
+        };
+    let job = &Job { log_spool_fd: spool.as_ref().map(|(_, fd)| *fd), events_fd: Some(events_fd), ..job.clone() };
     let job_file = job.build_dir.join("tmp").join("inner-job.json");
     let written = serde_json::to_vec(job).map_err(|e| e.to_string()).and_then(|bytes| {
         std::fs::write(&job_file, bytes).map_err(|e| format!("cannot write {}: {e}", job_file.display()))
@@ -126,11 +140,12 @@ fn run_inner(job: &Job, emit: &Emitter) -> InnerOutcome {
         }
     };
     let mut command: Command = sandbox::command(job, &exe, &job_file);
-    command.stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::inherit());
+    command.stdin(Stdio::piped()).stdout(Stdio::null()).stderr(Stdio::inherit());
     let child = command.spawn();
-    // The inner stage has its copy of the spool descriptor (if any); ours must not leak into
-    // anything else this stage starts.
+    // The inner stage has its copies; ours must not leak into anything else this stage starts,
+    // and the event pipe ends when the inner stage's copy closes.
     drop(spool);
+    drop(events_writer);
     let mut child = match child {
         Ok(child) => child,
         Err(e) => {
@@ -145,24 +160,22 @@ fn run_inner(job: &Job, emit: &Emitter) -> InnerOutcome {
     let mut cache_save = None;
     let mut outcome = None;
     let mut artifact_names = Vec::new();
-    if let Some(stdout) = child.stdout.take() {
-        for line in BufReader::new(stdout).lines() {
-            let Ok(mut line) = line else { break };
-            // Build output, the bulk of the traffic, is relayed without decoding it.
-            if Event::is_output(&line) {
-                line.push('\n');
-                emit.raw(&line);
-                continue;
-            }
-            match Event::from_line(&line) {
-                Some(Event::PhasesOutcome { failed, aborted }) => outcome = Some((failed, aborted)),
-                Some(Event::ArtifactNames { names }) => artifact_names = names,
-                Some(Event::CacheRestore { request }) => crate::cache::restore(job, request.as_ref(), &input, emit),
-                Some(Event::CacheSave { request }) => cache_save = Some(request),
-                Some(_) => emit.raw(&format!("{line}\n")),
-                // Not an event: the inner stage printed something else; keep it as a log line.
-                None => emit.log(line),
-            }
+    for line in BufReader::new(events).lines() {
+        let Ok(mut line) = line else { break };
+        // Build output, the bulk of the traffic, is relayed without decoding it.
+        if Event::is_output(&line) {
+            line.push('\n');
+            emit.raw(&line);
+            continue;
+        }
+        match Event::from_line(&line) {
+            Some(Event::PhasesOutcome { failed, aborted }) => outcome = Some((failed, aborted)),
+            Some(Event::ArtifactNames { names }) => artifact_names = names,
+            Some(Event::CacheRestore { request }) => crate::cache::restore(job, request.as_ref(), &input, emit),
+            Some(Event::CacheSave { request }) => cache_save = Some(request),
+            Some(_) => emit.raw(&format!("{line}\n")),
+            // Not an event: the inner stage printed something else; keep it as a log line.
+            None => emit.log(line),
         }
     }
     let status = child.wait();

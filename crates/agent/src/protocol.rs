@@ -63,6 +63,10 @@ pub struct Job {
     /// spool file, opened for appending.
     #[serde(default)]
     pub log_spool_fd: Option<i32>,
+    /// Set by the outer stage in the inner stage's job: the inherited write end of the pipe
+    /// the inner stage's events go out on (stdout when `None`).
+    #[serde(default)]
+    pub events_fd: Option<i32>,
 }
 
 /// Where the source comes from and which version to build.

@@ -3,22 +3,16 @@
 //! is ([`crate::protocol::Event::Spooled`]), so a build's output reaches disk at the speed of a
 //! pipe instead of passing through two more processes and the database.
 //!
-//! The outer stage opens the file and the inner stage inherits the descriptor (the sandbox
-//! hides the data dir, where the file is). The inner stage reopens it through
-//! `/proc/self/fd` and closes the inherited one, so the build's commands do not inherit it.
+//! The outer stage opens the file and the inner stage inherits it (`crate::inherit`): the
+//! sandbox hides the data dir, where the file is.
 
 use std::fs::{File, OpenOptions};
 use std::io::{self, Seek, Write};
 use std::path::Path;
 
-use nix::fcntl::{FcntlArg, FdFlag, fcntl};
-
-/// Outer stage: `path` opened for appending, its descriptor left open across `exec` for the
-/// inner stage. Drop it once the inner stage is started.
+/// Outer stage: `path` opened for appending, to pass on to the inner stage.
 pub fn open_for_inner(path: &Path) -> io::Result<File> {
-    let file = OpenOptions::new().append(true).open(path)?;
-    fcntl(&file, FcntlArg::F_SETFD(FdFlag::empty())).map_err(io::Error::from)?;
-    Ok(file)
+    OpenOptions::new().append(true).open(path)
 }
 
 /// Inner stage: an append-only handle on the spool file.
@@ -27,11 +21,9 @@ pub struct Spool {
 }
 
 impl Spool {
-    /// Takes over the descriptor `fd` that the outer stage left open.
+    /// Takes over the descriptor `fd` that the outer stage passed on.
     pub fn adopt(fd: i32) -> io::Result<Spool> {
-        let file = OpenOptions::new().append(true).open(format!("/proc/self/fd/{fd}"))?;
-        nix::unistd::close(fd).map_err(io::Error::from)?;
-        Ok(Spool { file })
+        crate::inherit::take(fd).map(|file| Spool { file })
     }
 
     /// Appends `text` and returns the offset it starts at. The file is in append mode, so the
@@ -51,21 +43,13 @@ impl Spool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::os::fd::AsRawFd;
 
     #[test]
-    fn appends_report_their_offsets_and_the_inherited_descriptor_is_closed() {
+    fn appends_report_their_offsets_after_other_writers() {
         let dir = tempfile::tempdir().expect("tempdir");
         let path = dir.path().join("b.log");
         std::fs::write(&path, "left by a crash\n").expect("write");
-        let inherited = open_for_inner(&path).expect("open");
-        let flags = fcntl(&inherited, FcntlArg::F_GETFD).expect("flags");
-        assert_eq!(flags & libc::FD_CLOEXEC, 0, "the inner stage must inherit it");
-        let fd = inherited.as_raw_fd();
-        // The inner stage owns the number now; `File` must not close it a second time.
-        std::mem::forget(inherited);
-        let mut spool = Spool::adopt(fd).expect("adopt");
-        assert!(!Path::new(&format!("/proc/self/fd/{fd}")).exists(), "the inherited descriptor is closed");
+        let mut spool = Spool::to_file(open_for_inner(&path).expect("open"));
         assert_eq!(spool.append(b"a\nb\n").expect("append"), 16);
         std::fs::OpenOptions::new().append(true).open(&path).expect("other").write_all(b"x").expect("other write");
         assert_eq!(spool.append(b"c\n").expect("append"), 21, "after another writer's byte");

@@ -179,6 +179,7 @@ pub fn job(args: &RunArgs, plan: &Plan, scratch: &Path) -> anyhow::Result<Job> {
         // Output is printed as it comes: there is no store to spool it for.
         log_spool: None,
         log_spool_fd: None,
+        events_fd: None,
     })
 }
 
