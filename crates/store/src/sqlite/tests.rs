@@ -170,6 +170,28 @@ fn the_statement_cache_holds_every_statement() {
 }
 
 #[test]
+fn cached_statements_are_not_prepared_again() {
+    let store = SqliteStore::open_in_memory().expect("open");
+    let conn = lock(&store.writer);
+    let reads: Vec<String> =
+        all_statements().into_iter().filter(|sql| sql.trim_start().starts_with("SELECT")).collect();
+    assert!(reads.len() > 20, "{} reads", reads.len());
+    for sql in &reads {
+        for _ in 0..3 {
+            let mut stmt = conn.prepare_cached(sql).unwrap_or_else(|e| panic!("{sql}: {e}"));
+            // 1 fits every parameter: ids, times, limits, JSON arrays of ids.
+            let ones = vec![1; stmt.parameter_count()];
+            let mut rows = stmt.query(rusqlite::params_from_iter(ones)).unwrap_or_else(|e| panic!("{sql}: {e}"));
+            while rows.next().unwrap_or_else(|e| panic!("{sql}: {e}")).is_some() {}
+            drop(rows);
+            // Returned to the cache, which clears its bindings, then taken out again.
+            let reprepared = stmt.get_status(rusqlite::StatementStatus::RePrepare);
+            assert_eq!(reprepared, 0, "prepared again on each use: {sql}");
+        }
+    }
+}
+
+#[test]
 fn paging_keys_and_active_count_search_their_indexes() {
     let store = SqliteStore::open_in_memory().expect("open");
     let conn = lock(&store.writer);
