@@ -55,6 +55,23 @@ where
     Ok(kiln_wire::encode(protocol, &output))
 }
 
+/// Runs a handler that writes its own AWS JSON 1.1 answer (see `Api::batch_get_builds_json`).
+async fn run_json<I>(
+    api: &Api,
+    body: Bytes,
+    handler: fn(&Api, I) -> Result<Vec<u8>, ApiError>,
+) -> Result<Vec<u8>, Failure>
+where
+    I: DeserializeOwned + Default + Send + 'static,
+{
+    let input: I = kiln_wire::decode(Protocol::AwsJson11, &body).map_err(Failure::Wire)?;
+    let api = api.clone();
+    tokio::task::spawn_blocking(move || handler(&api, input))
+        .await
+        .map_err(|e| Failure::Api(ApiError::Internal(format!("operation panicked: {e}"))))?
+        .map_err(Failure::Api)
+}
+
 /// Adapts a handler that does not care who calls.
 macro_rules! anyone {
     ($method:ident) => {
@@ -72,6 +89,9 @@ pub async fn dispatch(api: &Api, call: &Call, body: Bytes, caller: Caller) -> Re
         (CODEBUILD, "ListProjects") => run(api, p, body, caller, anyone!(list_projects)).await,
         (CODEBUILD, "StartBuild") => {
             run(api, p, body, caller, |api, input, caller| api.start_build(input, caller)).await
+        }
+        (CODEBUILD, "BatchGetBuilds") if p == Protocol::AwsJson11 => {
+            run_json(api, body, |api, input| api.batch_get_builds_json(input)).await
         }
         (CODEBUILD, "BatchGetBuilds") => run(api, p, body, caller, anyone!(batch_get_builds)).await,
         (CODEBUILD, "ListBuilds") => run(api, p, body, caller, anyone!(list_builds)).await,
