@@ -4,7 +4,7 @@
 use serde_json::{Value, json};
 
 use crate::http::{Connection, to_cbor};
-use crate::load::{Throughput, cbor_call, json_call, throughput};
+use crate::load::{Throughput, cbor_check, json_call, json_check, throughput};
 
 pub const CALLS: [&str; 4] = ["StartBuild", "BatchGetBuilds (100 ids)", "ListBuildsForProject", "GetLogEvents"];
 
@@ -63,10 +63,8 @@ pub fn measure_kiln(addr: &str, targets: &Targets, load: Load, before_starts: &m
         let max = if i == 0 { load.max_starts } else { usize::MAX };
         let text = body.to_string();
         let cbor = to_cbor(body);
-        let json_cell =
-            throughput(&open, load.seconds, load.connections, max, &|c, _| json_call(c, target, &text).map(|_| ()));
-        let cbor_cell =
-            throughput(&open, load.seconds, load.connections, max, &|c, _| cbor_call(c, target, &cbor).map(|_| ()));
+        let json_cell = throughput(&open, load.seconds, load.connections, max, &|c, _| json_check(c, target, &text));
+        let cbor_cell = throughput(&open, load.seconds, load.connections, max, &|c, _| cbor_check(c, target, &cbor));
         out[i] = Some((json_cell, cbor_cell));
     }
     out.into_iter().map(|c| c.unwrap_or_else(|| (Err("not run".into()), Err("not run".into())))).collect()
@@ -87,9 +85,8 @@ pub fn measure_moto(addr: &str, load: Load) -> Result<Vec<Cell>, String> {
     body["serviceRole"] = Value::from("arn:aws:iam::123456789012:role/bench");
     json_call(&mut conn, "CodeBuild_20161006.CreateProject", &body.to_string())?;
     let start = json!({"projectName": project}).to_string();
-    let starts = throughput(&codebuild, load.seconds, load.connections, usize::MAX, &|c, _| {
-        json_call(c, START, &start).map(|_| ())
-    });
+    let starts =
+        throughput(&codebuild, load.seconds, load.connections, usize::MAX, &|c, _| json_check(c, START, &start));
     let listed = json_call(&mut conn, LIST_FOR_PROJECT, &start)?;
     let mut ids: Vec<String> =
         listed["ids"].as_array().into_iter().flatten().filter_map(|v| v.as_str().map(str::to_string)).collect();
@@ -122,9 +119,7 @@ pub fn measure_moto(addr: &str, load: Load) -> Result<Vec<Cell>, String> {
         let text = body.to_string();
         let open: &(dyn Fn() -> std::io::Result<Connection> + Sync) =
             if *target == GET_LOG_EVENTS { &logs } else { &codebuild };
-        cells.push(throughput(open, load.seconds, load.connections, usize::MAX, &|c, _| {
-            json_call(c, target, &text).map(|_| ())
-        }));
+        cells.push(throughput(open, load.seconds, load.connections, usize::MAX, &|c, _| json_check(c, target, &text)));
     }
     Ok(cells)
 }

@@ -40,18 +40,24 @@ impl Connection {
 
     /// One JSON 1.1 call; returns (status, body).
     pub fn call(&mut self, target: &str, body: &str) -> std::io::Result<(u16, Value)> {
-        let headers = format!("x-amz-target: {target}\r\ncontent-type: application/x-amz-json-1.1\r\n");
-        let (status, out) = self.request("/", &headers, body.as_bytes())?;
+        let (status, out) = self.call_raw(target, body)?;
         Ok((status, serde_json::from_slice(&out).unwrap_or(Value::Null)))
     }
 
-    /// One RPC v2 CBOR call of `target` (`Service.Operation`); returns (status, body as JSON).
-    pub fn call_cbor(&mut self, target: &str, body: &[u8]) -> std::io::Result<(u16, Value)> {
+    /// One JSON 1.1 call; returns (status, body bytes), unparsed: load runs measure the
+    /// server, not how fast this client decodes a hundred build documents.
+    pub fn call_raw(&mut self, target: &str, body: &str) -> std::io::Result<(u16, Vec<u8>)> {
+        let headers = format!("x-amz-target: {target}\r\ncontent-type: application/x-amz-json-1.1\r\n");
+        self.request("/", &headers, body.as_bytes())
+    }
+
+    /// One RPC v2 CBOR call of `target` (`Service.Operation`); returns (status, body bytes),
+    /// unparsed as [`Connection::call_raw`].
+    pub fn call_cbor_raw(&mut self, target: &str, body: &[u8]) -> std::io::Result<(u16, Vec<u8>)> {
         let (service, operation) = target.split_once('.').unwrap_or((target, ""));
         let path = format!("/service/{service}/operation/{operation}");
         let headers = "content-type: application/cbor\r\naccept: application/cbor\r\nsmithy-protocol: rpc-v2-cbor\r\n";
-        let (status, out) = self.request(&path, headers, body)?;
-        Ok((status, ciborium::from_reader::<Value, _>(out.as_slice()).unwrap_or(Value::Null)))
+        self.request(&path, headers, body)
     }
 
     fn request(&mut self, path: &str, headers: &str, body: &[u8]) -> std::io::Result<(u16, Vec<u8>)> {

@@ -65,11 +65,23 @@ pub fn json_call(conn: &mut Connection, target: &str, body: &str) -> Result<serd
     Ok(out)
 }
 
-/// An RPC v2 CBOR call that must answer 200.
-pub fn cbor_call(conn: &mut Connection, target: &str, body: &[u8]) -> Result<serde_json::Value, String> {
-    let (status, out) = conn.call_cbor(target, body).map_err(|e| format!("{target} (CBOR): {e}"))?;
-    if status != 200 {
-        return Err(format!("{target} (CBOR): HTTP {status}: {out}"));
+/// A JSON 1.1 call that must answer 200 with a body, which is not decoded (see
+/// [`Connection::call_raw`]).
+pub fn json_check(conn: &mut Connection, target: &str, body: &str) -> Result<(), String> {
+    let (status, out) = conn.call_raw(target, body).map_err(|e| format!("{target}: {e}"))?;
+    checked(target, status, &out)
+}
+
+/// [`json_check`] over RPC v2 CBOR.
+pub fn cbor_check(conn: &mut Connection, target: &str, body: &[u8]) -> Result<(), String> {
+    let (status, out) = conn.call_cbor_raw(target, body).map_err(|e| format!("{target} (CBOR): {e}"))?;
+    checked(target, status, &out)
+}
+
+fn checked(target: &str, status: u16, body: &[u8]) -> Result<(), String> {
+    match (status, body.is_empty()) {
+        (200, false) => Ok(()),
+        (200, true) => Err(format!("{target}: HTTP 200 with an empty body")),
+        _ => Err(format!("{target}: HTTP {status}: {}", String::from_utf8_lossy(body))),
     }
-    Ok(out)
 }
