@@ -12,6 +12,12 @@ use super::OutputSink;
 /// Longer lines are delivered in pieces of at most this many bytes.
 pub const MAX_LINE_BYTES: usize = 256 * 1024;
 
+/// The pipe commands write into (Linux allows up to `/proc/sys/fs/pipe-max-size`, 1 MiB by default).
+const PIPE_BYTES: i32 = 1 << 20;
+/// One read of output: one event, and one write to the spool. Below [`MAX_LINE_BYTES`], so
+/// that a read's whole lines are never too long.
+const READ_BYTES: usize = 128 * 1024;
+
 /// How long to wait for end-of-output after the shell exits; longer means a background process
 /// still holds the pipe, and its output keeps flowing to the sink after `run` returns.
 pub const LEAK_TIMEOUT: Duration = Duration::from_millis(150);
@@ -117,6 +123,9 @@ fn lock(lines: &Mutex<LineSplitter>) -> std::sync::MutexGuard<'_, LineSplitter> 
 /// its output to `sink` line by line.
 pub(crate) fn run_with_output(mut cmd: Command, sink: &OutputSink) -> io::Result<ExitStatus> {
     let (mut reader, writer) = io::pipe()?;
+    // A larger pipe lets a command keep writing while the reader stores what it read; without
+    // it a chatty command stalls on every write to the spool. Best effort: the default works.
+    let _ = nix::fcntl::fcntl(&reader, nix::fcntl::FcntlArg::F_SETPIPE_SZ(PIPE_BYTES));
     cmd.stdin(Stdio::null()).stdout(writer.try_clone()?).stderr(writer);
     let child = cmd.spawn();
     // The Command holds our copies of the write end; EOF needs them closed.
@@ -127,7 +136,7 @@ pub(crate) fn run_with_output(mut cmd: Command, sink: &OutputSink) -> io::Result
     let (eof_tx, eof_rx) = mpsc::channel::<()>();
     let pump_lines = Arc::clone(&lines);
     let pump = thread::Builder::new().name("kiln-shell-output".into()).spawn(move || {
-        let mut chunk = vec![0u8; 64 * 1024];
+        let mut chunk = vec![0u8; READ_BYTES];
         loop {
             match reader.read(&mut chunk) {
                 Ok(0) => break,
