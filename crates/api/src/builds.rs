@@ -501,29 +501,16 @@ mod tests {
     #[test]
     fn the_spliced_json_answer_is_the_typed_answer_encoded() {
         let api = api();
-        api.create_project(CreateProjectInput {
-            name: Some("pp".into()),
-            source: Some(ProjectSource {
-                r#type: Some(SourceType::NoSource),
-                buildspec: Some("version: 0.2\nphases:\n  build:\n    commands: [\"echo \\\"quoted\\\" é\"]\n".into()),
+        let buildspec = "version: 0.2\nphases:\n  build:\n    commands: [\"echo \\\"quoted\\\" é\"]\n";
+        let mut input = crate::testing::no_source_project("pp", buildspec);
+        if let Some(environment) = input.environment.as_mut() {
+            environment.environment_variables = Some(vec![EnvironmentVariable {
+                name: Some("A".into()),
+                value: Some("line\nbreak".into()),
                 ..Default::default()
-            }),
-            artifacts: Some(ProjectArtifacts { r#type: Some(ArtifactsType::NoArtifacts), ..Default::default() }),
-            environment: Some(ProjectEnvironment {
-                r#type: Some(EnvironmentType::LinuxContainer),
-                image: Some("aws/codebuild/standard:7.0".into()),
-                compute_type: Some(ComputeType::BuildGeneral1Small),
-                environment_variables: Some(vec![EnvironmentVariable {
-                    name: Some("A".into()),
-                    value: Some("line\nbreak".into()),
-                    ..Default::default()
-                }]),
-                ..Default::default()
-            }),
-            service_role: Some("arn:aws:iam::000000000000:role/r".into()),
-            ..Default::default()
-        })
-        .expect("create project");
+            }]);
+        }
+        api.create_project(input).expect("create project");
         let caller = Caller::default();
         let started: Vec<String> = (0..2)
             .map(|_| {

@@ -229,25 +229,9 @@ mod tests {
     }
 
     fn create(api: &Api, name: &str, cache: ProjectCache) {
-        api.create_project(CreateProjectInput {
-            name: Some(name.into()),
-            source: Some(ProjectSource {
-                r#type: Some(SourceType::NoSource),
-                buildspec: Some("version: 0.2\nphases:\n  build:\n    commands: [true]\n".into()),
-                ..Default::default()
-            }),
-            artifacts: Some(ProjectArtifacts { r#type: Some(ArtifactsType::NoArtifacts), ..Default::default() }),
-            environment: Some(ProjectEnvironment {
-                r#type: Some(EnvironmentType::LinuxContainer),
-                image: Some("aws/codebuild/standard:7.0".into()),
-                compute_type: Some(ComputeType::BuildGeneral1Small),
-                ..Default::default()
-            }),
-            service_role: Some("arn:aws:iam::000000000000:role/r".into()),
-            cache: Some(cache),
-            ..Default::default()
-        })
-        .expect("create project");
+        let buildspec = "version: 0.2\nphases:\n  build:\n    commands: [true]\n";
+        let input = CreateProjectInput { cache: Some(cache), ..crate::testing::no_source_project(name, buildspec) };
+        api.create_project(input).expect("create project");
     }
 
     #[test]

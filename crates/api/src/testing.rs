@@ -23,6 +23,29 @@ pub(crate) fn config() -> Config {
     }
 }
 
+/// A CreateProject request for a NO_SOURCE project running `buildspec`, with what every
+/// project needs.
+pub(crate) fn no_source_project(name: &str, buildspec: &str) -> kiln_model::codebuild::CreateProjectInput {
+    use kiln_model::codebuild::*;
+    CreateProjectInput {
+        name: Some(name.into()),
+        source: Some(ProjectSource {
+            r#type: Some(SourceType::NoSource),
+            buildspec: Some(buildspec.into()),
+            ..Default::default()
+        }),
+        artifacts: Some(ProjectArtifacts { r#type: Some(ArtifactsType::NoArtifacts), ..Default::default() }),
+        environment: Some(ProjectEnvironment {
+            r#type: Some(EnvironmentType::LinuxContainer),
+            image: Some("aws/codebuild/standard:7.0".into()),
+            compute_type: Some(ComputeType::BuildGeneral1Small),
+            ..Default::default()
+        }),
+        service_role: Some("arn:aws:iam::000000000000:role/r".into()),
+        ..Default::default()
+    }
+}
+
 pub(crate) fn api() -> Api {
     let store = kiln_store::SqliteStore::open_in_memory().expect("store");
     Api::new(Arc::new(store), Arc::new(NoScheduler), config())
