@@ -21,7 +21,7 @@ pub struct Emitter {
     out: Arc<Mutex<Box<dyn Write + Send>>>,
     secrets: Arc<RwLock<Secrets>>,
     /// Where command output goes.
-    spool: Arc<Mutex<Output>>,
+    output: Arc<Mutex<Output>>,
 }
 
 /// Where [`Emitter::output`] sends command output.
@@ -41,12 +41,12 @@ impl Emitter {
     }
 
     pub fn to(out: Box<dyn Write + Send>) -> Self {
-        Emitter { out: Arc::new(Mutex::new(out)), secrets: Arc::default(), spool: Arc::default() }
+        Emitter { out: Arc::new(Mutex::new(out)), secrets: Arc::default(), output: Arc::default() }
     }
 
-    /// From now on, [`Emitter::lines`] appends to `spool` (this emitter and its clones).
+    /// From now on, [`Emitter::output`] appends to `spool` (this emitter and its clones).
     pub fn use_spool(&self, spool: Spool) {
-        *self.spool.lock().unwrap_or_else(PoisonError::into_inner) = Output::Spool(spool);
+        *self.output.lock().unwrap_or_else(PoisonError::into_inner) = Output::Spool(spool);
     }
 
     /// From now on, these values are shown as `***` in every log line and phase context.
@@ -102,12 +102,12 @@ impl Emitter {
             return;
         }
         // Held while emitting, so that events name spool offsets in the order written.
-        let mut spool = self.spool.lock().unwrap_or_else(PoisonError::into_inner);
-        let file = match &mut *spool {
+        let mut output = self.output.lock().unwrap_or_else(PoisonError::into_inner);
+        let file = match &mut *output {
             Output::Spool(file) => file,
             Output::Lost => return,
             Output::Events => {
-                drop(spool);
+                drop(output);
                 let lines = lines.split_terminator('\n').map(str::to_string).collect();
                 return self.emit(&Event::Lines { at_ms: now_ms(), lines });
             }
@@ -124,7 +124,7 @@ impl Emitter {
                 self.emit(&Event::Spooled { at_ms, offset, len, lines });
             }
             Err(e) => {
-                *spool = Output::Lost;
+                *output = Output::Lost;
                 self.emit(&Event::SpoolFailed { error: e.to_string() });
             }
         }

@@ -213,10 +213,10 @@ impl Recorder {
             text: LogText::Spooled { offset: o, len: l, lines: n },
         }) = self.pending.last_mut()
             && (*t, *i) == (timestamp_ms, ingestion_ms)
-            && *o + *l == offset
+            && o.checked_add(*l) == Some(offset)
         {
-            *l += len;
-            *n += lines;
+            *l = l.saturating_add(len);
+            *n = n.saturating_add(lines);
             return;
         }
         self.pending.push(LogLines { timestamp_ms, ingestion_ms, text: LogText::Spooled { offset, len, lines } });

@@ -12,6 +12,8 @@ use super::spool::Spools;
 use crate::{LogEvent, LogLines, LogQuery, LogText, Result, StoreError};
 
 pub(super) const BUILD_EXISTS: &str = "SELECT 1 FROM builds WHERE id = ?1";
+pub(super) const SPOOLED_END: &str =
+    "SELECT MAX(spool_offset + spool_len) FROM log_chunks WHERE build_id = ?1 AND spool_offset IS NOT NULL";
 pub(super) const LEN: &str = "SELECT first_seq + n FROM log_chunks WHERE build_id = ?1 ORDER BY first_seq DESC LIMIT 1";
 pub(super) const INSERT: &str =
     "INSERT INTO log_chunks (build_id, first_seq, n, timestamp_ms, ingestion_ms, text, spool_offset, spool_len)
@@ -87,8 +89,8 @@ pub(super) fn len(conn: &Connection, build_id: &str) -> Result<i64> {
 
 /// Where the indexed part of the build's spool file ends (0 when none of it is).
 pub(super) fn spooled_end(conn: &Connection, build_id: &str) -> Result<u64> {
-    let sql = "SELECT MAX(spool_offset + spool_len) FROM log_chunks WHERE build_id = ?1 AND spool_offset IS NOT NULL";
-    let end: Option<i64> = conn.query_row(sql, [build_id], |row| row.get(0)).db()?;
+    let end: Option<i64> =
+        conn.prepare_cached(SPOOLED_END).and_then(|mut s| s.query_row([build_id], |row| row.get(0))).db()?;
     Ok(end.map_or(0, |e| u64::try_from(e).unwrap_or(0)))
 }
 

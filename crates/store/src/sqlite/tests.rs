@@ -38,6 +38,7 @@ fn all_statements() -> Vec<String> {
         builds::PURGE_TOKENS,
         logs::BUILD_EXISTS,
         logs::LEN,
+        logs::SPOOLED_END,
         logs::INSERT,
         parameters::LATEST,
         parameters::SET_LATEST,
