@@ -1,9 +1,6 @@
 use std::collections::BTreeMap;
 
-use kiln_model::codebuild::{
-    ArtifactsType, BatchGetBuildsInput, Build, ComputeType, CreateProjectInput, EnvironmentType, ProjectArtifacts,
-    ProjectEnvironment, ProjectSource, SourceType,
-};
+use kiln_model::codebuild::{BatchGetBuildsInput, Build, CreateProjectInput, ProjectSource, SourceType};
 use kiln_model::events::*;
 use serde_json::{Value, json};
 
@@ -22,24 +19,10 @@ fn message<T: std::fmt::Debug>(r: Result<T, ApiError>) -> String {
 }
 
 fn create_project(api: &Api, name: &str) {
-    api.create_project(CreateProjectInput {
-        name: Some(name.into()),
-        source: Some(ProjectSource {
-            r#type: Some(SourceType::Codecommit),
-            location: Some(REPO_URL.into()),
-            ..Default::default()
-        }),
-        artifacts: Some(ProjectArtifacts { r#type: Some(ArtifactsType::NoArtifacts), ..Default::default() }),
-        environment: Some(ProjectEnvironment {
-            r#type: Some(EnvironmentType::LinuxContainer),
-            image: Some("aws/codebuild/standard:7.0".into()),
-            compute_type: Some(ComputeType::BuildGeneral1Small),
-            ..Default::default()
-        }),
-        service_role: Some("arn:aws:iam::000000000000:role/r".into()),
-        ..Default::default()
-    })
-    .expect("create project");
+    let source =
+        ProjectSource { r#type: Some(SourceType::Codecommit), location: Some(REPO_URL.into()), ..Default::default() };
+    let input = CreateProjectInput { source: Some(source), ..crate::testing::no_source_project(name, "") };
+    api.create_project(input).expect("create project");
 }
 
 /// The pattern of the documented CodeCommit -> EventBridge -> CodeBuild setup.
