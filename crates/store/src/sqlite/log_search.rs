@@ -77,10 +77,11 @@ pub(super) fn scan(
     let mut rows =
         stmt.query(params![ids, q.start_ms, q.end_ms, after_ts, after_id, after_seq, sql_limit(q.limit)]).db()?;
     let mut visited = 0;
+    let mut spool = spools.reader();
     while let Some(row) = rows.next().db()? {
         let build_id: String = row.get(0).db()?;
         let mut chunk = Chunk::from_row(row, 1).db()?;
-        chunk.load(spools, &build_id)?;
+        chunk.load(&mut spool, &build_id)?;
         for (seq, message) in chunk.messages() {
             // (timestamp, build, seq) order, as `LogPosition` compares; no id copied to compare.
             let passed = |a: &LogPosition| {

@@ -8,7 +8,7 @@ use std::borrow::Cow;
 use rusqlite::{Connection, Row, params};
 
 use super::Db;
-use super::spool::Spools;
+use super::spool::{SpoolReader, Spools};
 use crate::{LogEvent, LogLines, LogQuery, LogText, Result, StoreError};
 
 pub(super) const BUILD_EXISTS: &str = "SELECT 1 FROM builds WHERE id = ?1";
@@ -49,9 +49,9 @@ impl Chunk {
     }
 
     /// Reads the text of a chunk that is in `build_id`'s spool file.
-    pub(super) fn load(&mut self, spools: &Spools, build_id: &str) -> Result<()> {
+    pub(super) fn load(&mut self, spool: &mut SpoolReader<'_>, build_id: &str) -> Result<()> {
         if let Some((offset, len)) = self.spooled.take() {
-            self.text = spools.read(build_id, offset, len)?;
+            self.text = spool.read(build_id, offset, len)?;
         }
         Ok(())
     }
@@ -210,13 +210,14 @@ pub(super) fn read(conn: &Connection, spools: &Spools, build_id: &str, q: &LogQu
     let from = q.from.unwrap_or(if q.forward { i64::MIN } else { i64::MAX });
     let mut stmt = conn.prepare_cached(read_sql(q.forward)).db()?;
     let mut rows = stmt.query(params![build_id, from, q.start_ms, q.end_ms]).db()?;
+    let mut spool = spools.reader();
     while events.len() < q.limit {
         let Some(row) = rows.next().db()? else { break };
         let mut chunk = Chunk::from_row(row, 0).db()?;
         if !chunk.passes(q) {
             continue;
         }
-        chunk.load(spools, build_id)?;
+        chunk.load(&mut spool, build_id)?;
         let room = q.limit - events.len();
         let messages = chunk.messages();
         if q.forward {

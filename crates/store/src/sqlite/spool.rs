@@ -68,18 +68,9 @@ impl Spools {
         file.sync_data().map_err(|e| io("syncing", &path, e))
     }
 
-    /// `len` bytes at `offset` of the build's file. A file cut short (by hand, or a disk that
-    /// lost its tail) reads as what is left; bytes that are not UTF-8 are replaced.
-    pub fn read(&self, build_id: &str, offset: u64, len: u64) -> Result<String> {
-        let (file, path) = self.open(build_id)?;
-        let size = file.metadata().map_err(|e| io("reading", &path, e))?.len();
-        let len = len.min(size.saturating_sub(offset));
-        let mut buf = vec![0u8; usize::try_from(len).unwrap_or(0)];
-        file.read_exact_at(&mut buf, offset).map_err(|e| io("reading", &path, e))?;
-        Ok(match String::from_utf8(buf) {
-            Ok(text) => text,
-            Err(e) => String::from_utf8_lossy(e.as_bytes()).into_owned(),
-        })
+    /// A reader for the chunks of one store read (see [`SpoolReader`]).
+    pub fn reader(&self) -> SpoolReader<'_> {
+        SpoolReader { spools: self, open: None }
     }
 
     /// The whole lines of the build's file from `from` on, if there are any (see
@@ -125,6 +116,38 @@ impl Spools {
     }
 }
 
+/// Reads chunk text out of spool files for one store read, keeping the last file open: a
+/// read's chunks come from one build's file (a scan's, from a few, in turns), so a file is
+/// opened once per read, not once per chunk.
+pub(super) struct SpoolReader<'a> {
+    spools: &'a Spools,
+    /// The build whose file is open, the file, its path and its size when opened. Every chunk
+    /// the read's snapshot indexes was written (and synced) before that.
+    open: Option<(String, File, PathBuf, u64)>,
+}
+
+impl SpoolReader<'_> {
+    /// `len` bytes at `offset` of the build's file. A file cut short (by hand, or a disk that
+    /// lost its tail) reads as what is left; bytes that are not UTF-8 are replaced.
+    pub fn read(&mut self, build_id: &str, offset: u64, len: u64) -> Result<String> {
+        let (_, file, path, size) = match &mut self.open {
+            Some(open) if open.0 == build_id => open,
+            slot => {
+                let (file, path) = self.spools.open(build_id)?;
+                let size = file.metadata().map_err(|e| io("reading", &path, e))?.len();
+                slot.insert((build_id.to_string(), file, path, size))
+            }
+        };
+        let len = len.min(size.saturating_sub(offset));
+        let mut buf = vec![0u8; usize::try_from(len).unwrap_or(0)];
+        file.read_exact_at(&mut buf, offset).map_err(|e| io("reading", path, e))?;
+        Ok(match String::from_utf8(buf) {
+            Ok(text) => text,
+            Err(e) => String::from_utf8_lossy(e.as_bytes()).into_owned(),
+        })
+    }
+}
+
 /// A path component: letters, digits, `-` and `_` as they are, every other byte as `%XX`
 /// (so `.`, `/` and `..` cannot appear), and an empty string as `%`.
 fn encode(part: &str) -> String {
@@ -163,13 +186,14 @@ mod tests {
         let spools = Spools::beside(dir.path());
         let path = spools.create("p:1").expect("create").expect("a path");
         std::fs::write(&path, b"abc\n\xffd\n").expect("write");
-        assert_eq!(spools.read("p:1", 0, 4).expect("read"), "abc\n");
-        assert_eq!(spools.read("p:1", 4, 3).expect("read"), "\u{FFFD}d\n");
-        assert_eq!(spools.read("p:1", 4, 100).expect("read"), "\u{FFFD}d\n", "cut short");
-        assert_eq!(spools.read("p:1", 100, 5).expect("read"), "", "past the end");
+        let mut reader = spools.reader();
+        assert_eq!(reader.read("p:1", 0, 4).expect("read"), "abc\n");
+        assert_eq!(reader.read("p:1", 4, 3).expect("read"), "\u{FFFD}d\n");
+        assert_eq!(reader.read("p:1", 4, 100).expect("read"), "\u{FFFD}d\n", "cut short");
+        assert_eq!(reader.read("p:1", 100, 5).expect("read"), "", "past the end");
         spools.remove("p:1");
         assert!(!path.exists());
         spools.remove("p:1");
-        assert!(spools.read("p:1", 0, 1).is_err(), "a missing file is an error, not an empty log");
+        assert!(spools.reader().read("p:1", 0, 1).is_err(), "a missing file is an error, not an empty log");
     }
 }
