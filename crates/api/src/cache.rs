@@ -27,15 +27,7 @@ pub struct CacheStorage {
 /// The scope of a project's cache, as one path segment.
 pub fn namespace(cache: &ProjectCache, project: &str) -> String {
     let name = cache.cache_namespace.as_deref().filter(|n| !n.is_empty()).unwrap_or(project);
-    let mut out = String::with_capacity(name.len());
-    for &byte in name.as_bytes() {
-        if byte.is_ascii_alphanumeric() || matches!(byte, b'_' | b'-') {
-            out.push(char::from(byte));
-        } else {
-            out.push_str(&format!("%{byte:02X}"));
-        }
-    }
-    out
+    kiln_store::path_segment(name)
 }
 
 /// An S3 cache's bucket and key prefix (which ends with the namespace); `None` for other types

@@ -46,6 +46,24 @@ pub enum StoreError {
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 
+/// A name as one path segment under the data dir: letters, digits, `-` and `_` as they are,
+/// every other byte as `%XX` (so `.`, `/` and `..` cannot appear), and an empty name as `%`.
+/// Spool files and LOCAL cache directories are named this way.
+pub fn path_segment(name: &str) -> String {
+    if name.is_empty() {
+        return "%".to_string();
+    }
+    let mut out = String::with_capacity(name.len());
+    for byte in name.bytes() {
+        if byte.is_ascii_alphanumeric() || matches!(byte, b'_' | b'-') {
+            out.push(char::from(byte));
+        } else {
+            out.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    out
+}
+
 /// Milliseconds since the Unix epoch, for times the store itself assigns.
 pub(crate) fn now_ms() -> i64 {
     std::time::SystemTime::now()

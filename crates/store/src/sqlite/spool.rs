@@ -7,7 +7,7 @@ use std::fs::{File, OpenOptions};
 use std::os::unix::fs::{FileExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
 
-use crate::{Result, StoreError};
+use crate::{Result, StoreError, path_segment};
 
 /// Whole lines past the indexed part of a spool file.
 pub(super) struct Tail {
@@ -40,7 +40,7 @@ impl Spools {
     pub fn path(&self, build_id: &str) -> Option<PathBuf> {
         let dir = self.dir.as_ref()?;
         let (project, rest) = build_id.split_once(':').unwrap_or(("", build_id));
-        Some(dir.join(encode(project)).join(format!("{}.log", encode(rest))))
+        Some(dir.join(path_segment(project)).join(format!("{}.log", path_segment(rest))))
     }
 
     /// Creates the build's file (and its directory) if missing.
@@ -146,23 +146,6 @@ impl SpoolReader<'_> {
             Err(e) => String::from_utf8_lossy(e.as_bytes()).into_owned(),
         })
     }
-}
-
-/// A path component: letters, digits, `-` and `_` as they are, every other byte as `%XX`
-/// (so `.`, `/` and `..` cannot appear), and an empty string as `%`.
-fn encode(part: &str) -> String {
-    if part.is_empty() {
-        return "%".to_string();
-    }
-    let mut out = String::with_capacity(part.len());
-    for b in part.bytes() {
-        if b.is_ascii_alphanumeric() || b == b'-' || b == b'_' {
-            out.push(char::from(b));
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
 }
 
 #[cfg(test)]
