@@ -25,19 +25,7 @@ fn project(api: &Api, name: &str, source_type: SourceType) {
             ..Default::default()
         },
     };
-    let input = CreateProjectInput {
-        name: Some(name.to_string()),
-        source: Some(source),
-        artifacts: Some(ProjectArtifacts { r#type: Some(ArtifactsType::NoArtifacts), ..Default::default() }),
-        environment: Some(ProjectEnvironment {
-            r#type: Some(EnvironmentType::LinuxContainer),
-            image: Some("aws/codebuild/standard:7.0".to_string()),
-            compute_type: Some(ComputeType::BuildGeneral1Small),
-            ..Default::default()
-        }),
-        service_role: Some("arn:aws:iam::000000000000:role/r".to_string()),
-        ..Default::default()
-    };
+    let input = CreateProjectInput { source: Some(source), ..crate::testing::no_source_project(name, "") };
     api.create_project(input).expect("create project");
 }
 
