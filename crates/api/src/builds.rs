@@ -4,6 +4,8 @@
 use kiln_model::Timestamp;
 use kiln_model::codebuild::*;
 use kiln_store::{BuildRecord, BuildState, IdempotencyRecord, Order};
+use kiln_wire::Protocol;
+use kiln_wire::transcode;
 
 use crate::lifecycle::{complete, end_phase, start_phase};
 use crate::names::{build_id_from, check_project_name, check_range};
@@ -59,23 +61,46 @@ impl Api {
         Ok(BatchGetBuildsOutput { builds: Some(builds), builds_not_found: Some(not_found) })
     }
 
-    /// BatchGetBuilds' answer in AWS JSON 1.1, the stored documents spliced in as they are:
-    /// they are the model's JSON already (`serde_json::to_string(&Build)`), so the most polled
-    /// call skips decoding and encoding a hundred builds. The same answer as
-    /// [`Api::batch_get_builds`] encoded (a test compares them).
-    pub fn batch_get_builds_json(&self, input: BatchGetBuildsInput) -> Result<Vec<u8>, ApiError> {
+    /// BatchGetBuilds' answer encoded for `protocol` straight from the stored documents. They
+    /// are the model's JSON already (`serde_json::to_string(&Build)`): AWS JSON 1.1 splices them
+    /// in as they are, RPC v2 CBOR transcodes them, so the most polled call skips decoding a
+    /// hundred builds into typed values. The same answer as [`Api::batch_get_builds`] encoded (a
+    /// test compares them).
+    pub fn batch_get_builds_encoded(
+        &self,
+        input: BatchGetBuildsInput,
+        protocol: Protocol,
+    ) -> Result<Vec<u8>, ApiError> {
         let (records, not_found) = self.find_builds(input)?;
         let mut out = Vec::with_capacity(records.iter().map(|r| r.doc.len() + 1).sum::<usize>() + 64);
-        out.extend_from_slice(br#"{"builds":["#);
-        for (i, r) in records.iter().enumerate() {
-            if i > 0 {
-                out.push(b',');
+        match protocol {
+            Protocol::AwsJson11 => {
+                out.extend_from_slice(br#"{"builds":["#);
+                for (i, r) in records.iter().enumerate() {
+                    if i > 0 {
+                        out.push(b',');
+                    }
+                    out.extend_from_slice(r.doc.as_bytes());
+                }
+                out.extend_from_slice(br#"],"buildsNotFound":"#);
+                serde_json::to_writer(&mut out, &not_found).map_err(|e| ApiError::Internal(e.to_string()))?;
+                out.push(b'}');
             }
-            out.extend_from_slice(r.doc.as_bytes());
+            Protocol::RpcV2Cbor => {
+                transcode::write_map_head(&mut out, 2);
+                transcode::write_text(&mut out, "builds");
+                transcode::write_array_head(&mut out, records.len());
+                for r in &records {
+                    transcode::json_to_cbor(&r.doc, BUILD_TIMESTAMP_MEMBERS, &mut out)
+                        .map_err(|e| ApiError::Internal(format!("stored build {} is not valid JSON: {e}", r.id)))?;
+                }
+                transcode::write_text(&mut out, "buildsNotFound");
+                transcode::write_array_head(&mut out, not_found.len());
+                for id in &not_found {
+                    transcode::write_text(&mut out, id);
+                }
+            }
         }
-        out.extend_from_slice(br#"],"buildsNotFound":"#);
-        serde_json::to_writer(&mut out, &not_found).map_err(|e| ApiError::Internal(e.to_string()))?;
-        out.push(b'}');
         Ok(out)
     }
 
@@ -499,7 +524,7 @@ mod tests {
     use crate::testing::api;
 
     #[test]
-    fn the_spliced_json_answer_is_the_typed_answer_encoded() {
+    fn the_answers_from_stored_documents_are_the_typed_answer_encoded() {
         let api = api();
         let buildspec = "version: 0.2\nphases:\n  build:\n    commands: [\"echo \\\"quoted\\\" é\"]\n";
         let mut input = crate::testing::no_source_project("pp", buildspec);
@@ -521,15 +546,24 @@ mod tests {
             .collect();
         let arn = api.config.build_arn(&started[1]);
         let empty = || BatchGetBuildsInput { ids: Some(vec![]) };
-        assert_eq!(api.batch_get_builds_json(empty()).map(|_| ()), api.batch_get_builds(empty()).map(|_| ()));
+        for protocol in [Protocol::AwsJson11, Protocol::RpcV2Cbor] {
+            let encoded = api.batch_get_builds_encoded(empty(), protocol).map(|_| ());
+            assert_eq!(encoded, api.batch_get_builds(empty()).map(|_| ()));
+        }
         for ids in [vec![started[0].clone(), "pp:missing".into(), arn, started[0].clone()], vec!["x:y".into()]] {
             let input = || BatchGetBuildsInput { ids: Some(ids.clone()) };
             let typed = api.batch_get_builds(input()).expect("typed");
-            let typed: Value =
-                serde_json::from_slice(&kiln_wire::encode(kiln_wire::Protocol::AwsJson11, &typed)).expect("typed JSON");
-            let spliced = api.batch_get_builds_json(input()).expect("spliced");
+            let typed_json: Value =
+                serde_json::from_slice(&kiln_wire::encode(Protocol::AwsJson11, &typed)).expect("typed JSON");
+            let spliced = api.batch_get_builds_encoded(input(), Protocol::AwsJson11).expect("spliced");
             let spliced: Value = serde_json::from_slice(&spliced).expect("spliced JSON");
-            assert_eq!(spliced, typed, "ids {ids:?}");
+            assert_eq!(spliced, typed_json, "ids {ids:?}");
+
+            let typed_cbor: ciborium::Value =
+                ciborium::from_reader(kiln_wire::encode(Protocol::RpcV2Cbor, &typed).as_slice()).expect("typed CBOR");
+            let transcoded = api.batch_get_builds_encoded(input(), Protocol::RpcV2Cbor).expect("transcoded");
+            let transcoded: ciborium::Value = ciborium::from_reader(transcoded.as_slice()).expect("transcoded CBOR");
+            assert_eq!(transcoded, typed_cbor, "ids {ids:?}");
         }
     }
 }

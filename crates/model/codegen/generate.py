@@ -97,10 +97,13 @@ class Target:
     output: str  # relative to the crate directory
     title: str
     operations: tuple[str, ...] | None  # None: every operation and every shape
+    # Structures whose stored JSON is transcoded straight to CBOR, which must know which
+    # members are timestamps (CBOR tag 1): see `emit_timestamp_members`.
+    timestamp_members_of: tuple[str, ...] = ()
 
 
 TARGETS = (
-    Target("botocore/codebuild-2016-10-06.json", "src/codebuild.rs", "AWS CodeBuild", None),
+    Target("botocore/codebuild-2016-10-06.json", "src/codebuild.rs", "AWS CodeBuild", None, ("Build",)),
     Target("botocore/logs-2014-03-28.json", "src/logs.rs", "Amazon CloudWatch Logs", LOGS_OPERATIONS),
     Target("botocore/ssm-2014-11-06.json", "src/ssm.rs", "AWS Systems Manager Parameter Store", SSM_OPERATIONS),
     Target(
@@ -625,6 +628,41 @@ def emit_tables(model: Model) -> list[str]:
     return out
 
 
+def emit_timestamp_members(model: Model, root: str) -> list[str]:
+    """The member names holding a timestamp anywhere inside `root`, for a transcoder that tags
+    them by name. Refused when that would be wrong: a name holding a timestamp in one place
+    and something else in another, or a blob (base64 in JSON, a byte string in CBOR)."""
+    kinds: dict[str, set[str]] = {}
+    seen: set[str] = set()
+    stack = [root]
+    while stack:
+        name = stack.pop()
+        if name in seen:
+            continue
+        seen.add(name)
+        shape = model.shape(name)
+        if shape["type"] == "blob":
+            raise ModelError(f"{root} holds blob shape {name!r}; its JSON cannot be transcoded by name")
+        for member_name, member in shape.get("members", {}).items():
+            kinds.setdefault(member_name, set()).add(model.shape(member["shape"])["type"])
+        stack.extend(model._children(name))
+    mixed = sorted(n for n, k in kinds.items() if "timestamp" in k and len(k) > 1)
+    if mixed:
+        raise ModelError(f"in {root}, members {mixed} are timestamps in one place and not in another")
+    members = ", ".join(rust_str(n) for n in sorted(n for n, k in kinds.items() if "timestamp" in k))
+    return [
+        f"/// The member names that hold a timestamp anywhere inside a `{root}`. In that tree such a",
+        "/// name never holds anything else and there are no blobs (the generator checks both), so",
+        "/// stored JSON can be transcoded to CBOR knowing only these names.",
+        f"pub const {snake_upper(root)}_TIMESTAMP_MEMBERS: &[&str] = &[{members}];",
+        "",
+    ]
+
+
+def snake_upper(shape_name: str) -> str:
+    return re.sub(r"(?<!^)(?=[A-Z])", "_", shape_name).upper()
+
+
 def render(target: Target) -> str:
     model_path = CRATE_DIR / target.model
     with model_path.open(encoding="utf-8") as f:
@@ -646,6 +684,8 @@ def render(target: Target) -> str:
         "",
     ]
     lines.extend(emit_tables(model))
+    for root in target.timestamp_members_of:
+        lines.extend(emit_timestamp_members(model, root))
     for name in model.generated_types():
         if model.is_enum(name):
             lines.extend(emit_enum(model, name))

@@ -382,6 +382,11 @@ pub const ERROR_SHAPES: &[&str] = &[
     "ResourceNotFoundException",
 ];
 
+/// The member names that hold a timestamp anywhere inside a `Build`. In that tree such a
+/// name never holds anything else and there are no blobs (the generator checks both), so
+/// stored JSON can be transcoded to CBOR knowing only these names.
+pub const BUILD_TIMESTAMP_MEMBERS: &[&str] = &["endTime", "startTime"];
+
 /// An Amazon Web Services service limit was exceeded for the calling Amazon Web Services account.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct AccountLimitExceededException {}

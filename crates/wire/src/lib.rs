@@ -7,6 +7,7 @@
 
 pub mod protocol;
 pub mod sigv4;
+pub mod transcode;
 
 pub use protocol::{Call, Protocol, WireError, decode, encode, encode_error, route};
 pub use sigv4::{civil_from_days, days_from_civil};

@@ -55,18 +55,19 @@ where
     Ok(kiln_wire::encode(protocol, &output))
 }
 
-/// Runs a handler that writes its own AWS JSON 1.1 answer (see `Api::batch_get_builds_json`).
-async fn run_json<I>(
+/// Runs a handler that encodes its own answer (see `Api::batch_get_builds_encoded`).
+async fn run_encoded<I>(
     api: &Api,
+    protocol: Protocol,
     body: Bytes,
-    handler: fn(&Api, I) -> Result<Vec<u8>, ApiError>,
+    handler: fn(&Api, I, Protocol) -> Result<Vec<u8>, ApiError>,
 ) -> Result<Vec<u8>, Failure>
 where
     I: DeserializeOwned + Default + Send + 'static,
 {
-    let input: I = kiln_wire::decode(Protocol::AwsJson11, &body).map_err(Failure::Wire)?;
+    let input: I = kiln_wire::decode(protocol, &body).map_err(Failure::Wire)?;
     let api = api.clone();
-    tokio::task::spawn_blocking(move || handler(&api, input))
+    tokio::task::spawn_blocking(move || handler(&api, input, protocol))
         .await
         .map_err(|e| Failure::Api(ApiError::Internal(format!("operation panicked: {e}"))))?
         .map_err(Failure::Api)
@@ -90,10 +91,7 @@ pub async fn dispatch(api: &Api, call: &Call, body: Bytes, caller: Caller) -> Re
         (CODEBUILD, "StartBuild") => {
             run(api, p, body, caller, |api, input, caller| api.start_build(input, caller)).await
         }
-        (CODEBUILD, "BatchGetBuilds") if p == Protocol::AwsJson11 => {
-            run_json(api, body, |api, input| api.batch_get_builds_json(input)).await
-        }
-        (CODEBUILD, "BatchGetBuilds") => run(api, p, body, caller, anyone!(batch_get_builds)).await,
+        (CODEBUILD, "BatchGetBuilds") => run_encoded(api, p, body, Api::batch_get_builds_encoded).await,
         (CODEBUILD, "ListBuilds") => run(api, p, body, caller, anyone!(list_builds)).await,
         (CODEBUILD, "ListBuildsForProject") => run(api, p, body, caller, anyone!(list_builds_for_project)).await,
         (CODEBUILD, "StopBuild") => run(api, p, body, caller, anyone!(stop_build)).await,
