@@ -120,7 +120,7 @@ impl Emitter {
         match file.append(text.as_bytes()) {
             Ok(offset) => {
                 let len = text.len() as u64;
-                let lines = text.bytes().filter(|b| *b == b'\n').count() as u64;
+                let lines = count_newlines(text.as_bytes()) as u64;
                 self.emit(&Event::Spooled { at_ms, offset, len, lines });
             }
             Err(e) => {
@@ -148,6 +148,27 @@ impl Emitter {
         let contexts = vec![context.unwrap_or(Context { status_code: String::new(), message: String::new() })];
         self.emit(&Event::PhaseEnd { phase: phase.to_string(), status: status.to_string(), contexts, at_ms: now_ms() });
     }
+}
+
+/// The number of `\n` in `bytes`, eight bytes at a time: output is counted as fast as it is
+/// read. The obvious `filter().count()` runs at about 2 GB/s here (a sixth of the agent's time
+/// on 1 GiB of output), this at about 10.
+fn count_newlines(bytes: &[u8]) -> usize {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const NEWLINES: u64 = ONES * b'\n' as u64;
+    const LOW7: u64 = ONES * 0x7f;
+    let mut words = bytes.chunks_exact(8);
+    let mut total = 0;
+    for word in &mut words {
+        let Ok(word) = <[u8; 8]>::try_from(word) else { continue };
+        // A byte of `x` is zero where the byte was a newline; `zero` has the high bit of
+        // exactly those bytes set (adding 0x7f carries into it from any other non-zero byte).
+        let x = u64::from_ne_bytes(word) ^ NEWLINES;
+        let zero = !(((x & LOW7) + LOW7) | x | LOW7);
+        // Each byte of `zero >> 7` is 0 or 1; the multiply sums them into the top byte.
+        total += ((zero >> 7).wrapping_mul(ONES) >> 56) as usize;
+    }
+    total + words.remainder().iter().filter(|&&b| b == b'\n').count()
 }
 
 /// Whole lines with the secrets hidden line by line, as in every other log line (a value is
@@ -205,6 +226,28 @@ mod tests {
 
     fn text(buf: &Arc<Mutex<Vec<u8>>>) -> String {
         String::from_utf8(buf.lock().unwrap_or_else(PoisonError::into_inner).clone()).expect("utf-8")
+    }
+
+    #[test]
+    fn newlines_are_counted_in_any_length_and_alignment() {
+        // Every byte value beside newlines (0x8a and 0x0b differ from '\n' in one bit), runs of
+        // newlines, and slices that start and end inside a word.
+        let mut bytes: Vec<u8> = (0..20_000u32).map(|i| if i % 3 == 0 { b'\n' } else { (i % 256) as u8 }).collect();
+        bytes.extend_from_slice(&[b'\n'; 100]);
+        bytes.extend_from_slice(&[0x8a, 0x0b, 0x0a, 0xff, 0x00, 0x0a, 0x0a, 0x7f, 0x0a]);
+        for (from, to) in [
+            (0, 0),
+            (0, 1),
+            (1, 33),
+            (5, 8165),
+            (3, 8200),
+            (0, bytes.len()),
+            (7, bytes.len() - 3),
+            (19_990, bytes.len()),
+        ] {
+            let slice = &bytes[from..to];
+            assert_eq!(count_newlines(slice), slice.iter().filter(|&&b| b == b'\n').count(), "{from}..{to}");
+        }
     }
 
     #[test]
