@@ -1,5 +1,5 @@
 //! Log throughput: one build writing a large stream to stdout, beside the same stream piped
-//! into `cat > /dev/null` and the same build discarding it.
+//! into `cat > /dev/null` and into a file, and the same build discarding it, in rounds.
 
 use std::path::Path;
 use std::process::{Command, Stdio};
@@ -8,32 +8,79 @@ use std::time::{Duration, Instant};
 use crate::builds;
 use crate::http::Connection;
 use crate::server::rss_kib;
+use crate::stats::percentile;
 
-pub struct LogThroughput {
-    pub bytes: u64,
+/// One round of the four runs, taken back to back.
+#[derive(Debug, Clone, Copy)]
+pub struct LogRound {
     pub pipe_seconds: f64,
     /// The same stream into a file beside the data dir: the floor of keeping it at all.
     pub file_seconds: f64,
     pub build_discarding_seconds: f64,
     pub build_capturing_seconds: f64,
+}
+
+impl LogRound {
+    /// The stream over the time capture took: the capturing build less the fixed cost of a
+    /// build (the discarding build less its pipe time).
+    fn capture_seconds(&self) -> f64 {
+        let fixed = (self.build_discarding_seconds - self.pipe_seconds).max(0.0);
+        (self.build_capturing_seconds - fixed).max(1e-9)
+    }
+}
+
+/// Rounds of the same four runs in turns, so that the host's speed drifting during the run
+/// (writes into fresh page cache here took 1 to 3 s per GiB within minutes) moves the
+/// baselines and Kiln alike; each figure is the median over the rounds, each ratio the median
+/// of the rounds' own ratios.
+pub struct LogThroughput {
+    pub bytes: u64,
+    pub rounds: Vec<LogRound>,
     pub rss_before_kib: Option<u64>,
     pub rss_peak_kib: Option<u64>,
 }
 
 impl LogThroughput {
+    fn median(&self, of: impl Fn(&LogRound) -> f64) -> f64 {
+        percentile(&self.rounds.iter().map(of).collect::<Vec<_>>(), 50.0)
+    }
+
+    pub fn pipe_seconds(&self) -> f64 {
+        self.median(|r| r.pipe_seconds)
+    }
+
+    pub fn file_seconds(&self) -> f64 {
+        self.median(|r| r.file_seconds)
+    }
+
+    pub fn build_discarding_seconds(&self) -> f64 {
+        self.median(|r| r.build_discarding_seconds)
+    }
+
+    pub fn build_capturing_seconds(&self) -> f64 {
+        self.median(|r| r.build_capturing_seconds)
+    }
+
     pub fn pipe_mib_s(&self) -> f64 {
-        mib(self.bytes) / self.pipe_seconds.max(1e-9)
+        self.median(|r| mib(self.bytes) / r.pipe_seconds.max(1e-9))
     }
 
     pub fn file_mib_s(&self) -> f64 {
-        mib(self.bytes) / self.file_seconds.max(1e-9)
+        self.median(|r| mib(self.bytes) / r.file_seconds.max(1e-9))
     }
 
-    /// The stream over the time capture took: the capturing build less the fixed cost of a
-    /// build (the discarding build less its pipe time).
     pub fn capture_mib_s(&self) -> f64 {
-        let fixed = (self.build_discarding_seconds - self.pipe_seconds).max(0.0);
-        mib(self.bytes) / (self.build_capturing_seconds - fixed).max(1e-9)
+        self.median(|r| mib(self.bytes) / r.capture_seconds())
+    }
+
+    /// Capture rate over the pipe's rate, a fraction.
+    pub fn capture_over_pipe(&self) -> f64 {
+        self.median(|r| r.pipe_seconds / r.capture_seconds())
+    }
+
+    /// Capture rate over the file's rate, a fraction.
+    pub fn capture_over_file(&self) -> f64 {
+        self.median(|r| r.file_seconds / r.capture_seconds())
     }
 }
 
@@ -60,29 +107,31 @@ fn timed_shell(script: &str) -> Result<f64, String> {
 }
 
 /// `scratch` is a directory on the data dir's file system, for the file baseline.
-pub fn measure(addr: &str, server_pid: u32, bytes: u64, scratch: &Path) -> Result<LogThroughput, String> {
+pub fn measure(
+    addr: &str,
+    server_pid: u32,
+    bytes: u64,
+    rounds: usize,
+    scratch: &Path,
+) -> Result<LogThroughput, String> {
     let mut conn = Connection::open(addr).map_err(|e| e.to_string())?;
     let discard = format!("{} > /dev/null", stream(bytes));
     builds::create_project(&mut conn, "bench-log-discard", &[&discard])?;
     builds::create_project(&mut conn, "bench-log-capture", &[&stream(bytes)])?;
 
-    let pipe_seconds = timed_shell(&format!("{} | cat > /dev/null", stream(bytes)))?;
     let file = scratch.join("log-baseline.txt");
-    let file_seconds = timed_shell(&format!("{} | cat > '{}'", stream(bytes), file.display()))?;
-    let _ = std::fs::remove_file(&file);
-
-    let (build_discarding_seconds, _) = timed_build(&mut conn, "bench-log-discard", server_pid)?;
-    let rss_before_kib = rss_kib(server_pid);
-    let (build_capturing_seconds, rss_peak_kib) = timed_build(&mut conn, "bench-log-capture", server_pid)?;
-    Ok(LogThroughput {
-        bytes,
-        pipe_seconds,
-        file_seconds,
-        build_discarding_seconds,
-        build_capturing_seconds,
-        rss_before_kib,
-        rss_peak_kib,
-    })
+    let (mut taken, mut rss_before_kib, mut rss_peak_kib) = (Vec::new(), None, None);
+    for _ in 0..rounds.max(1) {
+        let pipe_seconds = timed_shell(&format!("{} | cat > /dev/null", stream(bytes)))?;
+        let file_seconds = timed_shell(&format!("{} | cat > '{}'", stream(bytes), file.display()))?;
+        let _ = std::fs::remove_file(&file);
+        let (build_discarding_seconds, _) = timed_build(&mut conn, "bench-log-discard", server_pid)?;
+        rss_before_kib = rss_before_kib.or(rss_kib(server_pid));
+        let (build_capturing_seconds, peak) = timed_build(&mut conn, "bench-log-capture", server_pid)?;
+        rss_peak_kib = rss_peak_kib.max(peak);
+        taken.push(LogRound { pipe_seconds, file_seconds, build_discarding_seconds, build_capturing_seconds });
+    }
+    Ok(LogThroughput { bytes, rounds: taken, rss_before_kib, rss_peak_kib })
 }
 
 /// StartBuild → complete, sampling the server's RSS meanwhile; returns (seconds, peak KiB).
@@ -111,6 +160,27 @@ fn timed_build(conn: &mut Connection, project: &str, pid: u32) -> Result<(f64, O
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn ratios_pair_the_runs_of_one_round() {
+        let round = |pipe, file, capturing| LogRound {
+            pipe_seconds: pipe,
+            file_seconds: file,
+            build_discarding_seconds: 0.5,
+            build_capturing_seconds: capturing,
+        };
+        // The host twice as slow in the second round: the ratios stay those of each round.
+        let l = LogThroughput {
+            bytes: 1 << 30,
+            rounds: vec![round(1.0, 2.0, 2.0), round(2.0, 4.0, 4.0), round(1.0, 2.0, 4.0)],
+            rss_before_kib: None,
+            rss_peak_kib: None,
+        };
+        assert_eq!(l.capture_over_pipe(), 0.5);
+        assert_eq!(l.capture_over_file(), 1.0);
+        assert_eq!(l.pipe_seconds(), 1.0);
+        assert_eq!(l.capture_mib_s(), 256.0);
+    }
 
     #[test]
     fn the_stream_is_exactly_the_bytes_asked_in_100_byte_lines() {

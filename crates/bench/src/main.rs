@@ -82,6 +82,7 @@ struct Sizes {
     histories: [usize; 2],
     drain_builds: usize,
     log_bytes: u64,
+    log_rounds: usize,
     running_builds: usize,
 }
 
@@ -94,6 +95,7 @@ impl Sizes {
                 histories: [200, 2_000],
                 drain_builds: 50,
                 log_bytes: 16 << 20,
+                log_rounds: 3,
                 running_builds: 5,
             }
         } else {
@@ -103,6 +105,7 @@ impl Sizes {
                 histories: [1_000, 100_000],
                 drain_builds: 2_000,
                 log_bytes: 1 << 30,
+                log_rounds: 3,
                 running_builds: 50,
             }
         }
@@ -145,7 +148,7 @@ fn run(options: &Options) -> Result<(), String> {
     eprintln!("kiln-bench: queue drain...");
     let drain = drain::measure(&server.addr, sizes.drain_builds, concurrency, sandboxed)?;
     eprintln!("kiln-bench: log throughput...");
-    let log = logs::measure(&server.addr, server.pid(), sizes.log_bytes, tmp.path())?;
+    let log = logs::measure(&server.addr, server.pid(), sizes.log_bytes, sizes.log_rounds, tmp.path())?;
     drop(server);
 
     eprintln!("kiln-bench: API with history...");

@@ -5,7 +5,7 @@ use serde_json::{Value, json};
 use crate::api::{self, CALLS, Cell, Load};
 use crate::drain::Drain;
 use crate::history::History;
-use crate::logs::LogThroughput;
+use crate::logs::{LogRound, LogThroughput};
 use crate::memory::Memory;
 use crate::stats::{mean, percentile, summary};
 
@@ -87,30 +87,42 @@ pub fn print(f: &Figures<'_>) {
 
     let l = f.log;
     println!();
-    println!("Log throughput ({} MiB of 100-byte lines to stdout)", l.bytes >> 20);
     println!(
-        "  {:<44} {:>9.2} s {:>9.0} MiB/s",
-        "pipe: yes | head -c | cat > /dev/null",
-        l.pipe_seconds,
-        l.pipe_mib_s()
+        "Log throughput ({} MiB of 100-byte lines to stdout; median of {} rounds in turns, min-max)",
+        l.bytes >> 20,
+        l.rounds.len()
     );
-    println!(
-        "  {:<44} {:>9.2} s {:>9.0} MiB/s",
+    let spread = |of: fn(&LogRound) -> f64| {
+        let all: Vec<f64> = l.rounds.iter().map(of).collect();
+        format!("{:.2}-{:.2}", percentile(&all, 0.0), percentile(&all, 100.0))
+    };
+    let row = |name: &str, seconds: f64, range: String, rate: Option<f64>| {
+        let rate = rate.map(|r| format!("{r:>9.0} MiB/s")).unwrap_or_default();
+        println!("{}", format!("  {name:<44} {seconds:>7.2} s ({range:>9}) {rate}").trim_end());
+    };
+    row("pipe: yes | head -c | cat > /dev/null", l.pipe_seconds(), spread(|r| r.pipe_seconds), Some(l.pipe_mib_s()));
+    row(
         "file: yes | head -c | cat > file (data disk)",
-        l.file_seconds,
-        l.file_mib_s()
+        l.file_seconds(),
+        spread(|r| r.file_seconds),
+        Some(l.file_mib_s()),
     );
-    println!("  {:<44} {:>9.2} s", "build, output to /dev/null (no capture)", l.build_discarding_seconds);
-    println!(
-        "  {:<44} {:>9.2} s {:>9.0} MiB/s",
+    row(
+        "build, output to /dev/null (no capture)",
+        l.build_discarding_seconds(),
+        spread(|r| r.build_discarding_seconds),
+        None,
+    );
+    row(
         "build, output captured by Kiln",
-        l.build_capturing_seconds,
-        l.capture_mib_s()
+        l.build_capturing_seconds(),
+        spread(|r| r.build_capturing_seconds),
+        Some(l.capture_mib_s()),
     );
     println!(
         "  capture rate / pipe rate = {:.0}% (target 80%); / file rate = {:.0}%",
-        100.0 * l.capture_mib_s() / l.pipe_mib_s().max(1e-9),
-        100.0 * l.capture_mib_s() / l.file_mib_s().max(1e-9)
+        100.0 * l.capture_over_pipe(),
+        100.0 * l.capture_over_file()
     );
     println!("  server RSS before {} / peak during capture {}", kib(l.rss_before_kib), kib(l.rss_peak_kib));
 
@@ -160,10 +172,15 @@ pub fn json(f: &Figures<'_>) -> Value {
             "own_processes_ms": d.own_processes_ms, "overhead_ms": d.overhead_ms(),
         },
         "log_throughput": {
-            "bytes": l.bytes, "pipe_seconds": l.pipe_seconds, "pipe_mib_s": l.pipe_mib_s(),
-            "file_seconds": l.file_seconds, "file_mib_s": l.file_mib_s(),
-            "build_discarding_seconds": l.build_discarding_seconds, "build_capturing_seconds": l.build_capturing_seconds,
-            "capture_mib_s": l.capture_mib_s(), "rss_before_kib": l.rss_before_kib, "rss_peak_kib": l.rss_peak_kib,
+            "bytes": l.bytes, "pipe_seconds": l.pipe_seconds(), "pipe_mib_s": l.pipe_mib_s(),
+            "file_seconds": l.file_seconds(), "file_mib_s": l.file_mib_s(),
+            "build_discarding_seconds": l.build_discarding_seconds(), "build_capturing_seconds": l.build_capturing_seconds(),
+            "capture_mib_s": l.capture_mib_s(), "capture_over_pipe": l.capture_over_pipe(),
+            "capture_over_file": l.capture_over_file(), "rss_before_kib": l.rss_before_kib, "rss_peak_kib": l.rss_peak_kib,
+            "rounds": l.rounds.iter().map(|r| json!({
+                "pipe_seconds": r.pipe_seconds, "file_seconds": r.file_seconds,
+                "build_discarding_seconds": r.build_discarding_seconds, "build_capturing_seconds": r.build_capturing_seconds,
+            })).collect::<Vec<_>>(),
         },
         "memory_kib": {
             "idle": m.idle_kib,
