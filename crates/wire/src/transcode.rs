@@ -241,8 +241,7 @@ impl<'a> Transcoder<'a> {
         let (text, json): (&'a str, &'a [u8]) = (self.text, self.json);
         self.at += 1; // '"'
         let begin = self.at;
-        let plain = json[begin..].iter().position(|&b| b == b'"' || b == b'\\' || b < 0x20);
-        let Some(len) = plain else { return Err(self.error("unterminated string")) };
+        let Some(len) = plain_len(&json[begin..]) else { return Err(self.error("unterminated string")) };
         self.at += len;
         if self.json[self.at] == b'"' {
             self.at += 1;
@@ -349,6 +348,31 @@ impl<'a> Transcoder<'a> {
         }
         Ok(())
     }
+}
+
+/// How many bytes of `bytes` come before the first that ends a string's plain run: a quote,
+/// a backslash or a control character. Eight bytes at a time: strings are most of a document.
+fn plain_len(bytes: &[u8]) -> Option<usize> {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = ONES * 0x80;
+    let mut at = 0;
+    while let Some(word) = bytes.get(at..at + 8) {
+        let Ok(word) = <[u8; 8]>::try_from(word) else { break };
+        let w = u64::from_le_bytes(word);
+        // The usual "has a zero byte" test, on w ^ '"', on w ^ '\\' and on w < 0x20 (which
+        // subtracts 0x20 from every byte): it may flag a byte after the first real match, but
+        // never misses one and never flags one before it, so the scan below starts in time.
+        let quote = w ^ (ONES * u64::from(b'"'));
+        let backslash = w ^ (ONES * u64::from(b'\\'));
+        let found = (quote.wrapping_sub(ONES) & !quote)
+            | (backslash.wrapping_sub(ONES) & !backslash)
+            | (w.wrapping_sub(ONES * 0x20) & !w);
+        if found & HIGH != 0 {
+            break;
+        }
+        at += 8;
+    }
+    bytes[at..].iter().position(|&b| b == b'"' || b == b'\\' || b < 0x20).map(|n| at + n)
 }
 
 /// JSON's number grammar: `-? (0 | [1-9][0-9]*) (. [0-9]+)? ([eE] [+-]? [0-9]+)?`.
@@ -495,6 +519,23 @@ mod tests {
             let theirs = serde_json::from_str::<serde_json::Value>(&text).is_ok();
             proptest::prop_assert_eq!(ours, theirs, "{:?}", text);
         }
+    }
+
+    #[test]
+    fn a_plain_run_ends_at_the_first_quote_backslash_or_control_character() {
+        let naive = |b: &[u8]| b.iter().position(|&c| c == b'"' || c == b'\\' || c < 0x20);
+        // Every byte value as the end, at every position of a word and past it, after bytes
+        // that sit next to the ones looked for (0x21, 0x5b, 0x1f+1, high bytes).
+        for end in 0..=255u8 {
+            for at in 0..20 {
+                let mut bytes: Vec<u8> =
+                    (0..at).map(|i| [b'a', 0x21, 0x5b, 0x5d, 0x20, 0x80, 0xff, 0xe9][i % 8]).collect();
+                bytes.push(end);
+                bytes.extend_from_slice(b"xy\"z");
+                assert_eq!(plain_len(&bytes), naive(&bytes), "{end:#x} at {at}");
+            }
+        }
+        assert_eq!(plain_len(b"no end at all"), None);
     }
 
     #[test]
