@@ -24,10 +24,10 @@ const FLOAT64: u8 = 0xfb;
 /// member named in `timestamps` as epoch times. Maps and arrays get definite lengths, as the
 /// typed encoder writes them. On an error `out` may hold part of the value.
 pub fn json_to_cbor(json: &str, timestamps: &[&str], out: &mut Vec<u8>) -> Result<(), TranscodeError> {
-    let mut t = Transcoder { text: json, json: json.as_bytes(), at: 0, timestamps, out };
+    let mut t = Transcoder { text: json, at: 0, timestamps, out };
     t.value(false, 0)?;
     t.skip_space();
-    if t.at < t.json.len() {
+    if t.at < t.text.len() {
         return Err(t.error("trailing characters"));
     }
     Ok(())
@@ -119,20 +119,22 @@ const MAX_DEPTH: usize = 128;
 /// short keys and strings; serde_json's generic visitor machinery cost more than the bytes.
 struct Transcoder<'a> {
     text: &'a str,
-    /// `text` as bytes.
-    json: &'a [u8],
     at: usize,
     timestamps: &'a [&'a str],
     out: &'a mut Vec<u8>,
 }
 
 impl<'a> Transcoder<'a> {
+    fn bytes(&self) -> &'a [u8] {
+        self.text.as_bytes()
+    }
+
     fn error(&self, problem: &'static str) -> TranscodeError {
         TranscodeError { at: self.at, problem }
     }
 
     fn skip_space(&mut self) {
-        while let Some(b' ' | b'\n' | b'\r' | b'\t') = self.json.get(self.at) {
+        while let Some(b' ' | b'\n' | b'\r' | b'\t') = self.bytes().get(self.at) {
             self.at += 1;
         }
     }
@@ -140,7 +142,7 @@ impl<'a> Transcoder<'a> {
     /// The next byte that is not white space, not consumed.
     fn peek(&mut self) -> Result<u8, TranscodeError> {
         self.skip_space();
-        self.json.get(self.at).copied().ok_or_else(|| self.error("unexpected end"))
+        self.bytes().get(self.at).copied().ok_or_else(|| self.error("unexpected end"))
     }
 
     fn expect(&mut self, byte: u8, problem: &'static str) -> Result<(), TranscodeError> {
@@ -173,7 +175,7 @@ impl<'a> Transcoder<'a> {
     }
 
     fn literal(&mut self, word: &[u8], cbor: u8) -> Result<(), TranscodeError> {
-        if !self.json[self.at..].starts_with(word) {
+        if !self.bytes()[self.at..].starts_with(word) {
             return Err(self.error("expected true, false or null"));
         }
         self.at += word.len();
@@ -182,75 +184,69 @@ impl<'a> Transcoder<'a> {
     }
 
     fn map(&mut self, depth: usize) -> Result<(), TranscodeError> {
-        self.at += 1; // '{'
-        let start = open_container(self.out);
-        let mut n = 0u64;
-        if self.peek()? == b'}' {
-            self.at += 1;
-        } else {
-            loop {
-                if self.peek()? != b'"' {
-                    return Err(self.error("expected a member name"));
-                }
-                let key = self.string()?;
-                write_text(self.out, &key);
-                let timestamp = self.timestamps.contains(&&*key);
-                self.expect(b':', "expected ':'")?;
-                self.value(timestamp, depth + 1)?;
-                n += 1;
-                match self.peek()? {
-                    b',' => self.at += 1,
-                    b'}' => {
-                        self.at += 1;
-                        break;
-                    }
-                    _ => return Err(self.error("expected ',' or '}'")),
-                }
+        self.container(MAP, b'}', "expected ',' or '}'", |t| {
+            if t.peek()? != b'"' {
+                return Err(t.error("expected a member name"));
             }
-        }
-        close_container(self.out, start, MAP, n);
-        Ok(())
+            let key = t.string()?;
+            write_text(t.out, &key);
+            let timestamp = t.timestamps.contains(&&*key);
+            t.expect(b':', "expected ':'")?;
+            t.value(timestamp, depth + 1)
+        })
     }
 
     fn array(&mut self, depth: usize) -> Result<(), TranscodeError> {
-        self.at += 1; // '['
+        self.container(ARRAY, b']', "expected ',' or ']'", |t| t.value(false, depth + 1))
+    }
+
+    /// A map or an array at its opening bracket: `item` (a member, or a value) separated by
+    /// commas up to `close`, written under a head of the `major` type once their number is known.
+    fn container(
+        &mut self,
+        major: u8,
+        close: u8,
+        problem: &'static str,
+        mut item: impl FnMut(&mut Self) -> Result<(), TranscodeError>,
+    ) -> Result<(), TranscodeError> {
+        self.at += 1; // '{' or '['
         let start = open_container(self.out);
         let mut n = 0u64;
-        if self.peek()? == b']' {
+        if self.peek()? == close {
             self.at += 1;
         } else {
             loop {
-                self.value(false, depth + 1)?;
+                item(self)?;
                 n += 1;
                 match self.peek()? {
                     b',' => self.at += 1,
-                    b']' => {
+                    b if b == close => {
                         self.at += 1;
                         break;
                     }
-                    _ => return Err(self.error("expected ',' or ']'")),
+                    _ => return Err(self.error(problem)),
                 }
             }
         }
-        close_container(self.out, start, ARRAY, n);
+        close_container(self.out, start, major, n);
         Ok(())
     }
 
     /// A string at `"`: borrowed from the text unless it has escapes.
     fn string(&mut self) -> Result<Cow<'a, str>, TranscodeError> {
-        let (text, json): (&'a str, &'a [u8]) = (self.text, self.json);
+        let (text, json) = (self.text, self.bytes());
         self.at += 1; // '"'
         let begin = self.at;
         let Some(len) = plain_len(&json[begin..]) else { return Err(self.error("unterminated string")) };
         self.at += len;
-        if self.json[self.at] == b'"' {
+        if json[self.at] == b'"' {
             self.at += 1;
             // It starts and ends next to ASCII quotes, so it is whole characters of `text`.
             return text.get(begin..self.at - 1).map(Cow::Borrowed).ok_or_else(|| self.error("invalid UTF-8"));
         }
-        let mut decoded = self.json[begin..self.at].to_vec();
+        let mut decoded = json[begin..self.at].to_vec();
         loop {
-            match self.json.get(self.at).copied() {
+            match json.get(self.at).copied() {
                 None => return Err(self.error("unterminated string")),
                 Some(b'"') => {
                     self.at += 1;
@@ -269,7 +265,7 @@ impl<'a> Transcoder<'a> {
 
     /// An escape at `\`, decoded onto `text`.
     fn escape(&mut self, text: &mut Vec<u8>) -> Result<(), TranscodeError> {
-        let Some(&kind) = self.json.get(self.at + 1) else { return Err(self.error("unterminated string")) };
+        let Some(&kind) = self.bytes().get(self.at + 1) else { return Err(self.error("unterminated string")) };
         self.at += 2;
         let byte = match kind {
             b'"' => b'"',
@@ -284,7 +280,7 @@ impl<'a> Transcoder<'a> {
                 let mut c = u32::from(self.hex4()?);
                 if (0xd800..0xdc00).contains(&c) {
                     // A high surrogate: its low half must follow as another \u escape.
-                    if self.json.get(self.at..self.at + 2) != Some(b"\\u") {
+                    if self.bytes().get(self.at..self.at + 2) != Some(b"\\u") {
                         return Err(self.error("lone surrogate"));
                     }
                     self.at += 2;
@@ -305,7 +301,7 @@ impl<'a> Transcoder<'a> {
     }
 
     fn hex4(&mut self) -> Result<u16, TranscodeError> {
-        let digits = self.json.get(self.at..self.at + 4).ok_or_else(|| self.error("short \\u escape"))?;
+        let digits = self.bytes().get(self.at..self.at + 4).ok_or_else(|| self.error("short \\u escape"))?;
         let digits = std::str::from_utf8(digits).map_err(|_| self.error("bad \\u escape"))?;
         if !digits.bytes().all(|b| b.is_ascii_hexdigit()) {
             return Err(self.error("bad \\u escape"));
@@ -319,11 +315,12 @@ impl<'a> Transcoder<'a> {
     /// with a fraction or exponent is a float.
     fn number(&mut self, timestamp: bool) -> Result<(), TranscodeError> {
         let begin = self.at;
-        let len = self.json[begin..]
+        let len = self.bytes()[begin..]
             .iter()
             .position(|b| !matches!(b, b'0'..=b'9' | b'-' | b'+' | b'.' | b'e' | b'E'))
-            .unwrap_or(self.json.len() - begin);
-        let text = std::str::from_utf8(&self.json[begin..begin + len]).map_err(|_| self.error("bad number"))?;
+            .unwrap_or(self.text.len() - begin);
+        // Only ASCII was taken, so the slice is whole characters.
+        let text = self.text.get(begin..begin + len).ok_or_else(|| self.error("bad number"))?;
         if !valid_number(text.as_bytes()) {
             return Err(self.error("bad number"));
         }
