@@ -41,7 +41,8 @@ pub struct LogThroughput {
 }
 
 impl LogThroughput {
-    fn median(&self, of: impl Fn(&LogRound) -> f64) -> f64 {
+    /// The median over the rounds of one figure of a round.
+    pub fn median(&self, of: impl Fn(&LogRound) -> f64) -> f64 {
         percentile(&self.rounds.iter().map(of).collect::<Vec<_>>(), 50.0)
     }
 

@@ -92,33 +92,18 @@ pub fn print(f: &Figures<'_>) {
         l.bytes >> 20,
         l.rounds.len()
     );
-    let spread = |of: fn(&LogRound) -> f64| {
+    // Each run's median over the rounds and its spread, from the one field of a round.
+    let row = |name: &str, of: fn(&LogRound) -> f64, rate: Option<f64>| {
         let all: Vec<f64> = l.rounds.iter().map(of).collect();
-        format!("{:.2}-{:.2}", percentile(&all, 0.0), percentile(&all, 100.0))
-    };
-    let row = |name: &str, seconds: f64, range: String, rate: Option<f64>| {
+        let range = format!("{:.2}-{:.2}", percentile(&all, 0.0), percentile(&all, 100.0));
         let rate = rate.map(|r| format!("{r:>9.0} MiB/s")).unwrap_or_default();
+        let seconds = l.median(of);
         println!("{}", format!("  {name:<44} {seconds:>7.2} s ({range:>9}) {rate}").trim_end());
     };
-    row("pipe: yes | head -c | cat > /dev/null", l.pipe_seconds(), spread(|r| r.pipe_seconds), Some(l.pipe_mib_s()));
-    row(
-        "file: yes | head -c | cat > file (data disk)",
-        l.file_seconds(),
-        spread(|r| r.file_seconds),
-        Some(l.file_mib_s()),
-    );
-    row(
-        "build, output to /dev/null (no capture)",
-        l.build_discarding_seconds(),
-        spread(|r| r.build_discarding_seconds),
-        None,
-    );
-    row(
-        "build, output captured by Kiln",
-        l.build_capturing_seconds(),
-        spread(|r| r.build_capturing_seconds),
-        Some(l.capture_mib_s()),
-    );
+    row("pipe: yes | head -c | cat > /dev/null", |r| r.pipe_seconds, Some(l.pipe_mib_s()));
+    row("file: yes | head -c | cat > file (data disk)", |r| r.file_seconds, Some(l.file_mib_s()));
+    row("build, output to /dev/null (no capture)", |r| r.build_discarding_seconds, None);
+    row("build, output captured by Kiln", |r| r.build_capturing_seconds, Some(l.capture_mib_s()));
     println!(
         "  capture rate / pipe rate = {:.0}% (target 80%); / file rate = {:.0}%",
         100.0 * l.capture_over_pipe(),
