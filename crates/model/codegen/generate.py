@@ -165,10 +165,14 @@ def type_name(shape_name: str) -> str:
     return shape_name
 
 
-def field_name(member_name: str) -> str:
-    s = re.sub(r"([A-Z]+)([A-Z][a-z])", r"\1_\2", member_name)
+def snake_case(name: str) -> str:
+    s = re.sub(r"([A-Z]+)([A-Z][a-z])", r"\1_\2", name)
     s = re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", s)
-    s = s.lower()
+    return s.lower()
+
+
+def field_name(member_name: str) -> str:
+    s = snake_case(member_name)
     if s in NON_RAW_KEYWORDS:
         return s + "_"
     if s in RUST_KEYWORDS:
@@ -260,13 +264,19 @@ class Model:
             raise ModelError(f"unknown shape {name!r}") from None
 
     def _reachable(self) -> set[str]:
-        seen: set[str] = set()
-        stack = []
+        roots = []
         for op in self.operations.values():
             for key in ("input", "output"):
                 if key in op:
-                    stack.append(op[key]["shape"])
-            stack.extend(err["shape"] for err in op.get("errors", []))
+                    roots.append(op[key]["shape"])
+            roots.extend(err["shape"] for err in op.get("errors", []))
+        return self.reachable_from(roots)
+
+    def reachable_from(self, roots: list[str]) -> set[str]:
+        """The shapes `roots` lead to through members, list members and map keys and values,
+        the roots included."""
+        seen: set[str] = set()
+        stack = list(roots)
         while stack:
             name = stack.pop()
             if name in seen:
@@ -633,19 +643,12 @@ def emit_timestamp_members(model: Model, root: str) -> list[str]:
     them by name. Refused when that would be wrong: a name holding a timestamp in one place
     and something else in another, or a blob (base64 in JSON, a byte string in CBOR)."""
     kinds: dict[str, set[str]] = {}
-    seen: set[str] = set()
-    stack = [root]
-    while stack:
-        name = stack.pop()
-        if name in seen:
-            continue
-        seen.add(name)
+    for name in sorted(model.reachable_from([root])):
         shape = model.shape(name)
         if shape["type"] == "blob":
             raise ModelError(f"{root} holds blob shape {name!r}; its JSON cannot be transcoded by name")
         for member_name, member in shape.get("members", {}).items():
             kinds.setdefault(member_name, set()).add(model.shape(member["shape"])["type"])
-        stack.extend(model._children(name))
     mixed = sorted(n for n, k in kinds.items() if "timestamp" in k and len(k) > 1)
     if mixed:
         raise ModelError(f"in {root}, members {mixed} are timestamps in one place and not in another")
@@ -654,13 +657,9 @@ def emit_timestamp_members(model: Model, root: str) -> list[str]:
         f"/// The member names that hold a timestamp anywhere inside a `{root}`. In that tree such a",
         "/// name never holds anything else and there are no blobs (the generator checks both), so",
         "/// stored JSON can be transcoded to CBOR knowing only these names.",
-        f"pub const {snake_upper(root)}_TIMESTAMP_MEMBERS: &[&str] = &[{members}];",
+        f"pub const {snake_case(root).upper()}_TIMESTAMP_MEMBERS: &[&str] = &[{members}];",
         "",
     ]
-
-
-def snake_upper(shape_name: str) -> str:
-    return re.sub(r"(?<!^)(?=[A-Z])", "_", shape_name).upper()
 
 
 def render(target: Target) -> str:
