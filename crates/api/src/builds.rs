@@ -8,7 +8,7 @@ use kiln_wire::Protocol;
 use kiln_wire::transcode;
 
 use crate::lifecycle::{complete, end_phase, start_phase};
-use crate::names::{build_id_from, check_project_name, check_range};
+use crate::names::{QUEUED_TIMEOUT_MINUTES, build_id_from, check_project_name, check_range};
 use crate::projects::{PAGE_SIZE, check_source, complete_artifacts, from_doc, order_of, to_doc};
 use crate::secondary::{check_secondary_artifacts, check_secondary_sources, check_secondary_versions};
 use crate::settings::{BuildSettings, artifact_location};
@@ -26,7 +26,12 @@ impl Api {
         let project_name = input.project_name.clone().unwrap_or_default();
         check_project_name("projectName", &project_name)?;
         check_range("timeoutInMinutesOverride", input.timeout_in_minutes_override, 5, 2160)?;
-        check_range("queuedTimeoutInMinutesOverride", input.queued_timeout_in_minutes_override, 5, 480)?;
+        check_range(
+            "queuedTimeoutInMinutesOverride",
+            input.queued_timeout_in_minutes_override,
+            QUEUED_TIMEOUT_MINUTES.0,
+            QUEUED_TIMEOUT_MINUTES.1,
+        )?;
         if let Some(depth) = input.git_clone_depth_override
             && depth < 0
         {
@@ -333,7 +338,7 @@ impl Api {
             }
         }
         let queue_limit = self.config.max_queued.max(1);
-        if self.store.builds_in_state(BuildState::Queued, queue_limit)?.len() >= queue_limit {
+        if self.store.count_builds_in_state(BuildState::Queued, queue_limit)? >= queue_limit {
             return Err(ApiError::AccountLimitExceeded(format!(
                 "Cannot have more than {queue_limit} builds in queue for the account"
             )));

@@ -29,6 +29,7 @@ use std::sync::Arc;
 
 pub use error::ApiError;
 use kiln_store::Store;
+pub use names::QUEUED_TIMEOUT_MINUTES;
 pub use reports::NewReport;
 
 /// Settings the operations need: where Kiln pretends to be.

@@ -33,6 +33,10 @@ pub fn project_name_from(name_or_arn: &str) -> &str {
     }
 }
 
+/// The `queuedTimeoutInMinutes` range: the scheduler relies on the minimum to look for
+/// expired queued builds only when one can have expired.
+pub const QUEUED_TIMEOUT_MINUTES: (i32, i32) = (5, 480);
+
 /// The `timeoutInMinutes` range (5..=2160) and `queuedTimeoutInMinutes` range (5..=480).
 pub fn check_range(field: &str, value: Option<i32>, min: i32, max: i32) -> Result<(), ApiError> {
     match value {

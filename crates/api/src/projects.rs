@@ -4,7 +4,7 @@ use kiln_model::Timestamp;
 use kiln_model::codebuild::*;
 use kiln_store::{Order, ProjectRecord, ProjectSort};
 
-use crate::names::{check_project_name, check_range, project_name_from};
+use crate::names::{QUEUED_TIMEOUT_MINUTES, check_project_name, check_range, project_name_from};
 use crate::secondary::{check_secondary_artifacts, check_secondary_sources, check_secondary_versions};
 use crate::{Api, ApiError, now_ms};
 
@@ -17,7 +17,12 @@ impl Api {
         let name = input.name.clone().unwrap_or_default();
         check_project_name("name", &name)?;
         check_range("timeoutInMinutes", input.timeout_in_minutes, 5, 2160)?;
-        check_range("queuedTimeoutInMinutes", input.queued_timeout_in_minutes, 5, 480)?;
+        check_range(
+            "queuedTimeoutInMinutes",
+            input.queued_timeout_in_minutes,
+            QUEUED_TIMEOUT_MINUTES.0,
+            QUEUED_TIMEOUT_MINUTES.1,
+        )?;
         if let Some(limit) = input.concurrent_build_limit {
             self.check_concurrent_limit(limit)?;
         }
@@ -68,7 +73,12 @@ impl Api {
         kiln_model::validate(&input)?;
         let name = project_name_from(input.name.as_deref().unwrap_or_default()).to_string();
         check_range("timeoutInMinutes", input.timeout_in_minutes, 5, 2160)?;
-        check_range("queuedTimeoutInMinutes", input.queued_timeout_in_minutes, 5, 480)?;
+        check_range(
+            "queuedTimeoutInMinutes",
+            input.queued_timeout_in_minutes,
+            QUEUED_TIMEOUT_MINUTES.0,
+            QUEUED_TIMEOUT_MINUTES.1,
+        )?;
         let mut project = self.load_project(&name)?;
         // Each member given replaces the stored one, as in CodeBuild.
         macro_rules! replace {

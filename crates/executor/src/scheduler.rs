@@ -170,8 +170,11 @@ const PURGE_EVERY: Duration = Duration::from_secs(60);
 
 async fn queue_loop(shared: Arc<Shared>) {
     let mut last_purge = tokio::time::Instant::now();
+    let mut next_expiry_ms = i64::MIN;
     loop {
-        expire_queued(&shared);
+        if kiln_api::now_ms() >= next_expiry_ms {
+            next_expiry_ms = expire_queued(&shared);
+        }
         claim(&shared);
         if last_purge.elapsed() >= PURGE_EVERY
             && let Err(e) = shared.store.purge_idempotency(kiln_api::now_ms() - IDEMPOTENCY_WINDOW_MS)
@@ -251,14 +254,26 @@ fn claim(shared: &Arc<Shared>) {
 }
 
 /// Ends builds that waited longer than their `queuedTimeoutInMinutes`: TIMED_OUT in QUEUED.
-fn expire_queued(shared: &Shared) {
-    let Ok(queued) = shared.store.builds_in_state(BuildState::Queued, usize::MAX) else { return };
+/// Returns when the next one can expire: the earliest deadline of those still queued, or the
+/// shortest queued timeout from now, since a build submitted later waits at least that long.
+/// The queue loop wakes on every StartBuild; reading the whole queue each time would make a
+/// long queue cost its length on every submission.
+fn expire_queued(shared: &Shared) -> i64 {
     let now = kiln_api::now_ms();
-    let minute_ms = shared.exec.minute.as_millis() as i64;
+    let minute_ms = i64::try_from(shared.exec.minute.as_millis()).unwrap_or(i64::MAX);
+    let mut next = now.saturating_add(i64::from(kiln_api::QUEUED_TIMEOUT_MINUTES.0).saturating_mul(minute_ms));
+    let queued = match shared.store.builds_in_state(BuildState::Queued, usize::MAX) {
+        Ok(queued) => queued,
+        // Try again on the next turn of the loop.
+        Err(_) => return now,
+    };
     for record in queued {
         let Ok(build) = serde_json::from_str::<Build>(&record.doc) else { continue };
-        let limit = i64::from(build.queued_timeout_in_minutes.unwrap_or(480)) * minute_ms;
-        if now - record.submitted_ms < limit {
+        let limit = i64::from(build.queued_timeout_in_minutes.unwrap_or(kiln_api::QUEUED_TIMEOUT_MINUTES.1))
+            .saturating_mul(minute_ms);
+        let deadline = record.submitted_ms.saturating_add(limit);
+        if now < deadline {
+            next = next.min(deadline);
             continue;
         }
         let mut ended = Vec::new();
@@ -281,4 +296,5 @@ fn expire_queued(shared: &Shared) {
             }
         }
     }
+    next
 }

@@ -384,6 +384,9 @@ pub trait Store: Send + Sync + 'static {
     ) -> Result<Page<String>>;
     /// Builds in a given state, oldest submitted first.
     fn builds_in_state(&self, state: BuildState, limit: usize) -> Result<Vec<BuildRecord>>;
+    /// How many builds are in `state`, counting no further than `at_most` (so a limit check
+    /// costs no more than the limit, and reads no documents).
+    fn count_builds_in_state(&self, state: BuildState, at_most: usize) -> Result<usize>;
     /// Number of builds of a project in `Queued` or `Running`.
     fn active_builds_of_project(&self, project: &str) -> Result<usize>;
     /// How many builds there are per state and `buildStatus` (for metrics; reads every build).

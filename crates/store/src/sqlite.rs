@@ -284,6 +284,10 @@ impl Store for SqliteStore {
         self.read(|tx| builds::in_state(tx, state, limit))
     }
 
+    fn count_builds_in_state(&self, state: BuildState, at_most: usize) -> Result<usize> {
+        self.read(|tx| builds::count_in_state(tx, state, at_most))
+    }
+
     fn active_builds_of_project(&self, project: &str) -> Result<usize> {
         self.read(|tx| builds::active_count(tx, project))
     }

@@ -242,6 +242,19 @@ pub fn builds_in_state_oldest_first(store: &dyn Store) {
     assert_eq!(ids(&done), ["p:done"]);
 }
 
+pub fn builds_in_state_counted_up_to_a_cap(store: &dyn Store) {
+    create(store, "p");
+    for (id, at) in [("p:1", 1), ("p:2", 2), ("p:3", 3), ("p:4", 4)] {
+        insert(store, id, "p", at);
+    }
+    store.update_build("p:4", &mut |b| b.state = BuildState::Running).expect("update").expect("present");
+    assert_eq!(store.count_builds_in_state(BuildState::Queued, 10).expect("count"), 3);
+    assert_eq!(store.count_builds_in_state(BuildState::Queued, 2).expect("capped"), 2);
+    assert_eq!(store.count_builds_in_state(BuildState::Running, 10).expect("running"), 1);
+    assert_eq!(store.count_builds_in_state(BuildState::Done, 10).expect("done"), 0);
+    assert_eq!(store.count_builds_in_state(BuildState::Queued, 0).expect("zero cap"), 0);
+}
+
 pub fn active_builds_counted_per_project(store: &dyn Store) {
     create(store, "p");
     create(store, "q");

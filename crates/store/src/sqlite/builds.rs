@@ -27,6 +27,8 @@ pub(super) const UPDATE: &str = "UPDATE builds SET state = ?2, stop_requested = 
 pub(super) const DELETE: &str = "DELETE FROM builds WHERE id = ?1";
 pub(super) const IN_STATE: &str = "SELECT id, project, number, state, submitted_ms, stop_requested, doc, settings
     FROM builds WHERE state = ?1 ORDER BY submitted_ms, id LIMIT ?2";
+// Counts at most ?2 entries of the `builds_state_submitted` index, never a document.
+pub(super) const COUNT_IN_STATE: &str = "SELECT COUNT(*) FROM (SELECT 1 FROM builds WHERE state = ?1 LIMIT ?2)";
 // The `state IN` term must match the `builds_active` index's condition for it to be used.
 pub(super) const ACTIVE_COUNT: &str = "SELECT COUNT(*) FROM builds
     WHERE project = ?1 AND state IN ('QUEUED', 'RUNNING')";
@@ -209,6 +211,14 @@ pub(super) fn in_state(conn: &Connection, state: BuildState, limit: usize) -> Re
     conn.prepare_cached(IN_STATE)
         .and_then(|mut s| s.query_map(params![state.as_str(), sql_limit(limit)], from_row)?.collect())
         .db()
+}
+
+pub(super) fn count_in_state(conn: &Connection, state: BuildState, at_most: usize) -> Result<usize> {
+    let n: i64 = conn
+        .prepare_cached(COUNT_IN_STATE)
+        .and_then(|mut s| s.query_row(params![state.as_str(), sql_limit(at_most)], |row| row.get(0)))
+        .db()?;
+    Ok(usize::try_from(n).unwrap_or(0))
 }
 
 pub(super) fn active_count(conn: &Connection, project: &str) -> Result<usize> {
