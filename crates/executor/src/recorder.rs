@@ -259,13 +259,13 @@ impl Recorder {
     fn change(&mut self, mut f: impl FnMut(&mut Build)) {
         self.sync_logs();
         let mut ended = Vec::new();
-        let result = self.store.update_build(&self.build_id, &mut |record| {
-            let Ok(mut build) = serde_json::from_str::<Build>(&record.doc) else { return };
+        let result = self.store.record_progress(&self.build_id, &mut |doc| {
+            let Ok(mut build) = serde_json::from_str::<Build>(doc) else { return };
             let before = build.clone();
             f(&mut build);
             ended = ended_phases(&before, &build);
-            if let Ok(doc) = serde_json::to_string(&build) {
-                record.doc = doc;
+            if let Ok(changed) = serde_json::to_string(&build) {
+                *doc = changed;
             }
         });
         match result {

@@ -48,6 +48,7 @@ pub const CASES: &[(&str, Case)] = &[
     ("list_builds_for_project_pages_by_number", list_builds_for_project_pages_by_number),
     ("builds_in_state_oldest_first", builds_in_state_oldest_first),
     ("builds_in_state_counted_up_to_a_cap", builds_in_state_counted_up_to_a_cap),
+    ("record_progress_changes_only_running_builds", record_progress_changes_only_running_builds),
     ("active_builds_counted_per_project", active_builds_counted_per_project),
     ("build_counts_by_state_and_status", build_counts_by_state_and_status),
     ("idempotency_window_and_purge", idempotency_window_and_purge),

@@ -370,6 +370,11 @@ pub trait Store: Send + Sync + 'static {
     /// Reads, changes and writes one build atomically. `change` gets the current record and may
     /// modify `state`, `stop_requested` and `doc`. Returns the new record, or `None` when absent.
     fn update_build(&self, id: &str, change: &mut dyn FnMut(&mut BuildRecord)) -> Result<Option<BuildRecord>>;
+    /// Changes the document of a RUNNING build (its phases and fields as it runs). Returns the
+    /// new record, or `None`, changing nothing, when the build is absent or not RUNNING.
+    /// Unlike `update_build`, the change may become durable only with the store's next durable
+    /// write: what a power cut loses is progress of a build the restart ends as FAULT anyway.
+    fn record_progress(&self, id: &str, change: &mut dyn FnMut(&mut String)) -> Result<Option<BuildRecord>>;
     /// Deletes builds and their log streams; returns the ids that were deleted.
     fn delete_builds(&self, ids: &[String]) -> Result<Vec<String>>;
     /// All build ids, ordered by submission time (ties by id).
@@ -404,6 +409,8 @@ pub trait Store: Send + Sync + 'static {
     /// length when `events` is empty). Fails with `NotFound` when the build does not exist.
     fn append_log(&self, build_id: &str, events: &[LogEvent]) -> Result<i64>;
     /// Appends batches of lines (see [`LogLines`]), one event per line, like `append_log`.
+    /// Lines of a RUNNING build may become durable only with the next durable write, as with
+    /// `record_progress`.
     fn append_log_lines(&self, build_id: &str, batches: &[LogLines]) -> Result<i64>;
     /// A file on this machine that the build's output may be appended to directly (by the
     /// build agent, without passing through the server), then indexed with

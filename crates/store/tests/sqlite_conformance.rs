@@ -44,6 +44,7 @@ cases!(
     list_builds_for_project_pages_by_number,
     builds_in_state_oldest_first,
     builds_in_state_counted_up_to_a_cap,
+    record_progress_changes_only_running_builds,
     active_builds_counted_per_project,
     build_counts_by_state_and_status,
     idempotency_window_and_purge,

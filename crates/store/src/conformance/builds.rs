@@ -1,7 +1,7 @@
 //! Conformance cases for builds and idempotency tokens.
 
 use super::{all_pages, create, ids, insert, new_build, number_doc, strings};
-use crate::{BuildState, IdempotencyRecord, LogEvent, Order, ProjectSort, Store, StoreError};
+use crate::{BuildRecord, BuildState, IdempotencyRecord, LogEvent, LogLines, Order, ProjectSort, Store, StoreError};
 
 pub fn build_numbers_count_per_project(store: &dyn Store) {
     create(store, "p");
@@ -253,6 +253,34 @@ pub fn builds_in_state_counted_up_to_a_cap(store: &dyn Store) {
     assert_eq!(store.count_builds_in_state(BuildState::Running, 10).expect("running"), 1);
     assert_eq!(store.count_builds_in_state(BuildState::Done, 10).expect("done"), 0);
     assert_eq!(store.count_builds_in_state(BuildState::Queued, 0).expect("zero cap"), 0);
+}
+
+pub fn record_progress_changes_only_running_builds(store: &dyn Store) {
+    create(store, "p");
+    for (id, at) in [("p:queued", 1), ("p:running", 2), ("p:done", 3)] {
+        insert(store, id, "p", at);
+    }
+    let mut running = |b: &mut BuildRecord| {
+        b.state = BuildState::Running;
+        b.stop_requested = true;
+    };
+    store.update_build("p:running", &mut running).expect("claim").expect("present");
+    store.update_build("p:done", &mut |b| b.state = BuildState::Done).expect("end").expect("present");
+    for id in ["p:queued", "p:done", "p:missing"] {
+        let before = store.get_build(id).expect("get");
+        let changed = store.record_progress(id, &mut |doc| *doc = "changed".into()).expect("record_progress");
+        assert!(changed.is_none(), "{id} is not running, yet changed: {changed:?}");
+        assert_eq!(store.get_build(id).expect("get"), before, "{id}");
+    }
+    let changed = store.record_progress("p:running", &mut |doc| doc.push('!')).expect("progress").expect("running");
+    assert_eq!((changed.state, changed.stop_requested), (BuildState::Running, true));
+    assert_eq!(store.get_build("p:running").expect("get").expect("present"), changed);
+    assert!(changed.doc.ends_with('!'), "{}", changed.doc);
+    // Lines go to a running build's log as to any other's.
+    for id in ["p:running", "p:done"] {
+        assert_eq!(store.append_log_lines(id, &[LogLines::inline(5, 6, "a\nb\n")]).expect("lines"), 0, "{id}");
+        assert_eq!(store.log_len(id).expect("log length"), 2, "{id}");
+    }
 }
 
 pub fn active_builds_counted_per_project(store: &dyn Store) {

@@ -23,6 +23,7 @@ pub(super) const REMEMBER_TOKEN: &str =
         build_id = excluded.build_id, created_ms = excluded.created_ms";
 pub(super) const GET: &str = "SELECT id, project, number, state, submitted_ms, stop_requested, doc, settings
     FROM builds WHERE id = ?1";
+pub(super) const STATE_OF: &str = "SELECT state FROM builds WHERE id = ?1";
 pub(super) const UPDATE: &str = "UPDATE builds SET state = ?2, stop_requested = ?3, doc = ?4 WHERE id = ?1";
 pub(super) const DELETE: &str = "DELETE FROM builds WHERE id = ?1";
 pub(super) const IN_STATE: &str = "SELECT id, project, number, state, submitted_ms, stop_requested, doc, settings
@@ -127,6 +128,13 @@ pub(super) fn get_many(conn: &Connection, ids: &[String]) -> Result<Vec<BuildRec
         }
     }
     Ok(out)
+}
+
+/// The build's state, without reading its document.
+pub(super) fn state_of(conn: &Connection, id: &str) -> Result<Option<BuildState>> {
+    let state: Option<String> =
+        conn.prepare_cached(STATE_OF).and_then(|mut s| s.query_row([id], |row| row.get(0)).optional()).db()?;
+    Ok(state.as_deref().and_then(BuildState::parse))
 }
 
 pub(super) fn update(

@@ -31,6 +31,7 @@ fn all_statements() -> Vec<String> {
         builds::REMEMBER_TOKEN,
         builds::GET,
         builds::UPDATE,
+        builds::STATE_OF,
         builds::DELETE,
         builds::IN_STATE,
         builds::COUNT_IN_STATE,
@@ -252,6 +253,38 @@ fn file_store_is_wal_with_full_sync_and_foreign_keys() {
         let query_only: i64 = reader.query_row("PRAGMA query_only", [], |row| row.get(0)).expect("query_only");
         assert_eq!(query_only, 1);
     }
+}
+
+#[test]
+fn unflushed_progress_leaves_the_writer_fsyncing_and_is_kept() {
+    use crate::{BuildRecord, BuildState, LogLines, ProjectRecord, Store};
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("kiln.db");
+    let store = SqliteStore::open(&path).expect("open");
+    let project = ProjectRecord { name: "p".into(), created_ms: 1, modified_ms: 1, doc: "{}".into() };
+    store.create_project(&project).expect("project");
+    let record = BuildRecord {
+        id: "p:1".into(),
+        project: "p".into(),
+        number: 0,
+        state: BuildState::Queued,
+        submitted_ms: 1,
+        stop_requested: false,
+        doc: "{}".into(),
+        settings: "{}".into(),
+    };
+    store.insert_build(&record, &|_| "{}".into(), None).expect("insert");
+    store.update_build("p:1", &mut |r| r.state = BuildState::Running).expect("claim");
+    store.record_progress("p:1", &mut |doc| *doc = "in BUILD".into()).expect("progress");
+    store.append_log_lines("p:1", &[LogLines::inline(2, 2, "line\n")]).expect("log lines");
+    let synchronous: i64 =
+        lock(&store.writer).query_row("PRAGMA synchronous", [], |row| row.get(0)).expect("synchronous");
+    assert_eq!(synchronous, 2, "the writer must be back to FULL after a progress write");
+    drop(store);
+    let store = SqliteStore::open(&path).expect("reopen");
+    let stored = store.get_build("p:1").expect("get").expect("stored");
+    assert_eq!((stored.state, stored.doc.as_str()), (BuildState::Running, "in BUILD"));
+    assert_eq!(store.log_len("p:1").expect("log length"), 1);
 }
 
 #[test]
