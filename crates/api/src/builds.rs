@@ -68,7 +68,8 @@ impl Api {
 
     /// BatchGetBuilds' answer encoded for `protocol` straight from the stored documents. They
     /// are the model's JSON already (`serde_json::to_string(&Build)`): AWS JSON 1.1 splices them
-    /// in as they are, RPC v2 CBOR transcodes them, so the most polled call skips decoding a
+    /// in as they are, RPC v2 CBOR transcodes them (or splices the CBOR of a document polled
+    /// before and unchanged since, see `encoded_builds`), so the most polled call skips decoding a
     /// hundred builds into typed values. The same answer as [`Api::batch_get_builds`] encoded (a
     /// test compares them).
     pub fn batch_get_builds_encoded(
@@ -96,7 +97,8 @@ impl Api {
                 transcode::write_text(&mut out, "builds");
                 transcode::write_array_head(&mut out, records.len());
                 for r in &records {
-                    transcode::json_to_cbor(&r.doc, BUILD_TIMESTAMP_MEMBERS, &mut out)
+                    self.encoded_builds
+                        .write(&r.id, &r.doc, BUILD_TIMESTAMP_MEMBERS, &mut out)
                         .map_err(|e| ApiError::Internal(format!("stored build {} is not valid JSON: {e}", r.id)))?;
                 }
                 transcode::write_text(&mut out, "buildsNotFound");
@@ -570,5 +572,19 @@ mod tests {
             let transcoded: ciborium::Value = ciborium::from_reader(transcoded.as_slice()).expect("transcoded CBOR");
             assert_eq!(transcoded, typed_cbor, "ids {ids:?}");
         }
+        // The CBOR kept from the calls above follows a document that changed since.
+        let one = || BatchGetBuildsInput { ids: Some(vec![started[0].clone()]) };
+        let transcoded = |api: &Api| -> ciborium::Value {
+            let bytes = api.batch_get_builds_encoded(one(), Protocol::RpcV2Cbor).expect("transcoded");
+            ciborium::from_reader(bytes.as_slice()).expect("transcoded CBOR")
+        };
+        let before = transcoded(&api);
+        api.stop_build(StopBuildInput { id: Some(started[0].clone()) }).expect("stop");
+        let typed = api.batch_get_builds(one()).expect("typed");
+        let typed_cbor: ciborium::Value =
+            ciborium::from_reader(kiln_wire::encode(Protocol::RpcV2Cbor, &typed).as_slice()).expect("typed CBOR");
+        let after = transcoded(&api);
+        assert_ne!(after, before, "the stop changed the build");
+        assert_eq!(after, typed_cbor);
     }
 }

@@ -8,6 +8,7 @@
 
 mod builds;
 pub mod cache;
+mod encoded_builds;
 mod error;
 pub mod events;
 pub mod lifecycle;
@@ -92,6 +93,8 @@ pub struct Api {
     caches: Option<cache::CacheStorage>,
     /// The URL providers reach Kiln at, for webhooks' payload URLs ([`Api::with_public_url`]).
     public_url: Arc<str>,
+    /// BatchGetBuilds' CBOR of documents polled before.
+    encoded_builds: Arc<encoded_builds::EncodedBuilds>,
 }
 
 impl Api {
@@ -104,6 +107,7 @@ impl Api {
             last_submission_ms: Arc::default(),
             caches: None,
             public_url: Arc::from(webhooks::DEFAULT_PUBLIC_URL),
+            encoded_builds: Arc::default(),
         }
     }
 }
