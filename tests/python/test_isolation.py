@@ -58,3 +58,35 @@ def test_each_build_has_its_own_workspace(cb):
         assert b["buildStatus"] == "SUCCEEDED", b["phases"]
         assert exported(b)["COUNT"] == "0", "a workspace starts empty"
     assert len({exported(b)["WHERE"] for b in done.values()}) == 3
+
+
+def niceness(pid: int) -> int:
+    """The niceness of process `pid`: field 19 of /proc/<pid>/stat (after the command's name)."""
+    stat = Path(f"/proc/{pid}/stat").read_text()
+    return int(stat.rsplit(")", 1)[1].split()[16])
+
+
+def test_builds_run_below_the_server_priority(kiln, cb, start_server):
+    """Builds share the machine with the API: they run nice(1) steps below the server (10 by
+    default, --build-nice), so that calls are answered promptly while builds use every core."""
+    spec = buildspec(build=["NICE=$(nice)"], exported=["NICE"])
+
+    def build_niceness(server_kiln) -> int:
+        client = server_kiln.codebuild()
+        project = create_project(client, uniq("nice"), source=no_source(spec))
+        done = run_build(client, projectName=project["name"])
+        assert done["buildStatus"] == "SUCCEEDED", done["phases"]
+        return int(exported(done)["NICE"])
+
+    server_nice = niceness(kiln.server.proc.pid)
+    assert build_niceness(kiln) == min(server_nice + 10, 19)
+    same = start_server("same-priority", args=["--build-nice", "0"])
+    assert build_niceness(same) == niceness(same.server.proc.pid)
+
+
+def test_build_nice_out_of_range_is_refused(tmp_path):
+    from kilntest.server import kiln_bin
+    out = subprocess.run([str(kiln_bin()), "serve", "--data-dir", str(tmp_path / "d"), "--build-nice", "20"],
+                         capture_output=True, text=True, timeout=30)
+    assert out.returncode != 0
+    assert "--build-nice" in out.stderr and "0..=19" in out.stderr, out.stderr

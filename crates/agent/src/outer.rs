@@ -14,6 +14,7 @@ use crate::sandbox;
 
 /// Runs a whole build; the last event is [`Event::Finished`]. Returns the process exit code.
 pub fn run(mut job: Job, emit: &Emitter) -> i32 {
+    lower_priority(job.nice, emit);
     let status = match run_stages(&mut job, emit) {
         Ok(true) => "SUCCEEDED",
         Ok(false) | Err(()) => "FAILED",
@@ -65,6 +66,16 @@ fn run_stages(job: &mut Job, emit: &Emitter) -> Result<bool, ()> {
     }
     finalize(emit);
     Ok(succeeded)
+}
+
+/// Lowers this process's CPU priority by `steps` before anything of the build starts, so that
+/// every process of the build inherits it.
+fn lower_priority(steps: u8, emit: &Emitter) {
+    if steps > 0
+        && let Err(e) = rustix::process::nice(i32::from(steps))
+    {
+        emit.agent(&format!("Cannot lower the build's CPU priority by {steps}: {e}"));
+    }
 }
 
 fn client_error(message: impl Into<String>) -> Context {

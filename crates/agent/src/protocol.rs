@@ -67,6 +67,11 @@ pub struct Job {
     /// the inner stage's events go out on (stdout when `None`).
     #[serde(default)]
     pub events_fd: Option<i32>,
+    /// How many nice(1) steps the whole build runs below the process that started it (0:
+    /// the same priority). The server's builds run below it, so that the API and the
+    /// scheduler stay responsive while builds use every core.
+    #[serde(default)]
+    pub nice: u8,
 }
 
 /// Where the source comes from and which version to build.

@@ -57,6 +57,7 @@ pub fn job_for(
         cache: cache_target(build, &exec.data_dir),
         log_spool: None,
         log_spool_fd: None,
+        nice: exec.build_nice,
         events_fd: None,
     }
 }

@@ -33,6 +33,8 @@ pub struct ExecutorConfig {
     pub minute: Duration,
     /// Extra environment of the build agent's outer stage (the object store's settings).
     pub agent_env: Vec<(String, String)>,
+    /// nice(1) steps builds run below the server (see `kiln_agent::protocol::Job::nice`).
+    pub build_nice: u8,
 }
 
 pub(crate) struct Shared {

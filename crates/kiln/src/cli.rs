@@ -86,6 +86,10 @@ pub struct ServeArgs {
     /// Seconds between SIGTERM and SIGKILL when a build is stopped or times out.
     #[arg(long, env = "KILN_STOP_GRACE_SECONDS", default_value_t = 5.0)]
     pub stop_grace_seconds: f64,
+    /// How many nice(1) steps builds run below the server (0 to 19; 0: the same priority).
+    /// Below it, the API and the scheduler answer promptly while builds use every core.
+    #[arg(long, env = "KILN_BUILD_NICE", default_value_t = 10, value_parser = clap::value_parser!(u8).range(0..=19))]
+    pub build_nice: u8,
     /// An AWS-style credentials file ([default] aws_access_key_id / aws_secret_access_key)
     /// holding the keys requests must be signed with. KILN_ACCESS_KEY_ID and
     /// KILN_SECRET_ACCESS_KEY do the same.

@@ -47,7 +47,7 @@ class KilnServer:
         # are meant to run without them.
         for name in ("KILN_ACCESS_KEY_ID", "KILN_SECRET_ACCESS_KEY", "KILN_CREDENTIALS_FILE",
                      "KILN_LISTEN", "KILN_DATA_DIR", "KILN_CONCURRENCY", "KILN_MINUTE_SECONDS",
-                     "KILN_STOP_GRACE_SECONDS", "KILN_MAX_QUEUED_BUILDS"):
+                     "KILN_STOP_GRACE_SECONDS", "KILN_MAX_QUEUED_BUILDS", "KILN_BUILD_NICE"):
             env.pop(name, None)
         env.setdefault("RUST_LOG", "info")
         env.update(self.extra_env)

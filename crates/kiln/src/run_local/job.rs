@@ -179,6 +179,8 @@ pub fn job(args: &RunArgs, plan: &Plan, scratch: &Path) -> anyhow::Result<Job> {
         // Output is printed as it comes: there is no store to spool it for.
         log_spool: None,
         log_spool_fd: None,
+        // Nothing of Kiln's runs beside a local build: it keeps the caller's priority.
+        nice: 0,
         events_fd: None,
     })
 }

@@ -72,6 +72,7 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         stop_grace: Duration::from_secs_f64(args.stop_grace_seconds.max(0.0)),
         minute: Duration::from_secs_f64(args.minute_seconds.max(0.001)),
         agent_env,
+        build_nice: args.build_nice,
     };
     let metrics = Arc::new(metrics::Metrics::new(store.clone()));
     let scheduler = Scheduler::start_observed(store.clone(), api_config.clone(), exec, metrics.clone());
