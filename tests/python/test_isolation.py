@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from kilntest.builds import buildspec, create_project, exported, log_text, no_source, run_build, uniq, wait_builds
+from kilntest.server import kiln_bin
 
 
 def bwrap_works() -> bool:
@@ -66,7 +67,7 @@ def niceness(pid: int) -> int:
     return int(stat.rsplit(")", 1)[1].split()[16])
 
 
-def test_builds_run_below_the_server_priority(kiln, cb, start_server):
+def test_builds_run_below_the_server_priority(kiln, start_server):
     """Builds share the machine with the API: they run nice(1) steps below the server (10 by
     default, --build-nice), so that calls are answered promptly while builds use every core."""
     spec = buildspec(build=["NICE=$(nice)"], exported=["NICE"])
@@ -85,7 +86,6 @@ def test_builds_run_below_the_server_priority(kiln, cb, start_server):
 
 
 def test_build_nice_out_of_range_is_refused(tmp_path):
-    from kilntest.server import kiln_bin
     out = subprocess.run([str(kiln_bin()), "serve", "--data-dir", str(tmp_path / "d"), "--build-nice", "20"],
                          capture_output=True, text=True, timeout=30)
     assert out.returncode != 0

@@ -13,14 +13,16 @@ use kiln_wire::transcode::{self, TranscodeError};
 /// cache starts again empty: simple, bounded, and a poller's builds are back after one call.
 const MAX_ENTRIES: usize = 1024;
 
+/// Build id → (the JSON document encoded, its CBOR).
+type Entries = HashMap<String, (String, Vec<u8>)>;
+
 #[derive(Default)]
 pub(crate) struct EncodedBuilds {
-    /// Build id → (the JSON document encoded, its CBOR).
-    entries: Mutex<HashMap<String, (String, Vec<u8>)>>,
+    entries: Mutex<Entries>,
 }
 
 impl EncodedBuilds {
-    fn entries(&self) -> std::sync::MutexGuard<'_, HashMap<String, (String, Vec<u8>)>> {
+    fn entries(&self) -> std::sync::MutexGuard<'_, Entries> {
         self.entries.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
